@@ -1,0 +1,48 @@
+# Every target creates the virtual environment and installs what is missing, so a fresh machine
+# needs nothing but Python 3.11 and this file.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test lint format train evaluate bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# torch first and pinned: left to the resolver it would pull a CUDA build of several GB.
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# pytest exits 5 when it collected no test: that is a failure, said out loud.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -W error || { status=$$?; \
+		[ $$status -ne 5 ] || echo "pytest collected no tests" >&2; exit $$status; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+train: $(STAMP)
+	$(BIN)/trainer train
+
+evaluate: $(STAMP)
+	for f in empathy validation solution; do \
+		$(BIN)/trainer evaluate ../shared/eval/eval_$$f.jsonl || exit 1; done
+
+bench: $(STAMP)
+	$(BIN)/trainer bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,71 @@
+"""The rule from dimension levels and flags to the service ladder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trainer.scoring.ladder import judge, service_level
+
+
+def levels(e, v, s):
+    return {"empathy": e, "validation": v, "solution": s}
+
+
+@pytest.mark.parametrize(
+    ("dims", "flags", "courtesy", "expected"),
+    [
+        (levels(3, 2, 3), [], False, 4),
+        (levels(3, 3, 2), [], False, 3),
+        (levels(2, 2, 2), [], False, 3),
+        (levels(2, 1, 3), [], False, 2),
+        (levels(0, 0, 2), [], True, 2),
+        (levels(0, 0, 3), [], False, 1),
+        (levels(0, 0, 0), [], True, 1),
+        (levels(3, 3, 3), ["blame"], False, 0),
+        (levels(3, 3, 3), ["ping_pong"], False, 0),
+        (levels(1, 1, 1), ["stuffing"], True, 1),
+        (levels(3, 3, 3), ["jargon"], False, 2),
+        (levels(3, 3, 3), ["overpromise"], False, 2),
+        (levels(3, 3, 3), ["injection", "truncated"], False, 4),
+    ],
+)
+def test_service_level_rule(rubric, dims, flags, courtesy, expected):
+    assert service_level(dims, flags, courtesy, rubric) == expected
+
+
+def _probabilities(level):
+    p = np.full(4, 0.05)
+    p[level] = 0.85
+    return p
+
+
+def test_raised_flag_caps_probability_and_level(rubric):
+    verdict = judge(
+        {d: _probabilities(3) for d in ("empathy", "validation", "solution")},
+        {"empathy": 0.9, "validation": 0.9, "solution": 0.9},
+        {"stuffing": 0.8, "blame": 0.1},
+        [],
+        True,
+        rubric,
+    )
+    assert verdict.flags == ["stuffing"]
+    assert verdict.probabilities["empathy"] == pytest.approx(0.2)
+    assert verdict.levels["empathy"] <= 1 and not verdict.present["empathy"]
+    assert verdict.levels["solution"] == 3 and verdict.present["solution"]
+    assert verdict.service_level == 1
+
+
+def test_present_always_agrees_with_level(rubric):
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        verdict = judge(
+            {d: rng.dirichlet(np.ones(4)) for d in ("empathy", "validation", "solution")},
+            {d: float(rng.random()) for d in ("empathy", "validation", "solution")},
+            {f: float(rng.random()) for f in ("stuffing", "off_context", "dismissive")},
+            [],
+            bool(rng.integers(2)),
+            rubric,
+        )
+        for d, present in verdict.present.items():
+            assert present == (verdict.levels[d] >= 2) == (verdict.probabilities[d] >= 0.5)

@@ -1,0 +1,90 @@
+"""Training is deterministic and writes a loadable model folder (on a small corpus sample)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from trainer.scoring.corpus import LabelledSetError, corpus_files
+from trainer.scoring.heads import load_heads
+from trainer.scoring.scorer import read_model
+from trainer.scoring.train import TrainConfig, train
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    for path in corpus_files():
+        if path.stem in {"en_a", "id_c"}:
+            lines = path.read_text(encoding="utf-8").splitlines()[:90]
+            (folder / path.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def _train(output, corpus, scorer):
+    config = replace(TrainConfig(), folds=2, bank_size=16)
+    return train(
+        output,
+        corpus_dir=corpus,
+        config=config,
+        encoder=scorer.encoder,
+        show_progress=False,
+        log=lambda _: None,
+    )
+
+
+def test_training_is_deterministic_and_loadable(tmp_path, small_corpus, scorer):
+    first = _train(tmp_path / "a", small_corpus, scorer)
+    second = _train(tmp_path / "b", small_corpus, scorer)
+    assert first.model_version == second.model_version
+    for name in ("heads.npz", "model_card.json", "rubric.json", "MODEL_CARD.md"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    heads_a, bank_a = load_heads(tmp_path / "a" / "heads.npz")
+    heads_b, bank_b = load_heads(tmp_path / "b" / "heads.npz")
+    assert np.array_equal(bank_a, bank_b)
+    for name, head in heads_a.items():
+        assert np.array_equal(head.coef, heads_b[name].coef)
+        assert head.calibration == heads_b[name].calibration
+
+    card = json.loads((tmp_path / "a" / "model_card.json").read_text())
+    assert card["corpus"]["items"] == 180
+    assert set(card["cross_validation"]["dimensions"]["empathy"]) == {"all", "en", "id"}
+    assert card["data_sha256"] and card["encoder"]["weights_sha256"]
+
+    model = read_model(tmp_path / "a", encoder=scorer.encoder)
+    result = model.score("I've refunded the double charge; it shows by Friday.", "Charged twice!")
+    assert result.model_version == first.model_version
+
+
+def test_changed_data_changes_the_model_version(tmp_path, small_corpus, scorer):
+    baseline = _train(tmp_path / "a", small_corpus, scorer)
+    changed = tmp_path / "corpus"
+    changed.mkdir()
+    for path in small_corpus.iterdir():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        (changed / path.name).write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    assert _train(tmp_path / "b", changed, scorer).model_version != baseline.model_version
+
+
+def test_training_items_need_levels(tmp_path, scorer):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "x.jsonl").write_text(
+        json.dumps(
+            {
+                "text": "Fixed it.",
+                "context": "Broken!",
+                "empathy": 0,
+                "validation": 0,
+                "solution": 1,
+            }
+        )
+        + "\n"
+    )
+    with pytest.raises(LabelledSetError, match="need levels"):
+        _train(tmp_path / "m", corpus, scorer)

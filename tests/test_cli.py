@@ -1,0 +1,126 @@
+"""The trainer command: score, evaluate, bench, validate, and their exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from trainer.cli import cli
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.mark.slow
+def test_score_json(runner, scorer):
+    result = runner.invoke(
+        cli, ["score", "I've booked a technician for 8am.", "--context", "No internet!", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert set(payload["dimensions"]) == {"empathy", "validation", "solution"}
+    assert payload["model_version"] == scorer.model_version
+
+
+@pytest.mark.slow
+def test_score_text_output(runner, scorer):
+    result = runner.invoke(cli, ["score", "Sorry, I've refunded it today.", "--context", "Refund!"])
+    assert result.exit_code == 0
+    assert "service level" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reply", ["", "   ", "🙏🙏"])
+def test_score_bad_input_exits_2_with_a_message(runner, scorer, reply):
+    result = runner.invoke(cli, ["score", reply])
+    assert result.exit_code == 2
+    assert "error: reply" in result.output
+
+
+@pytest.mark.slow
+def test_score_reads_standard_input(runner, scorer):
+    result = runner.invoke(cli, ["score", "-", "--json"], input="I've fixed the bill.\n")
+    assert result.exit_code == 0
+    assert json.loads(result.output)["service_level"] in range(5)
+
+
+@pytest.mark.slow
+def test_evaluate_reports_per_dimension_and_slice(runner, scorer, tmp_path):
+    path = tmp_path / "set.jsonl"
+    rows = [
+        {"text": "I've reissued your card; it arrives Thursday.", "context": "Card blocked!",
+         "empathy": None, "validation": 0, "solution": 1, "source": "a:1"},
+        {"text": "Not our problem.", "context": "Card blocked!", "empathy": 0,
+         "validation": 0, "solution": 0, "source": "b:1"},
+        {"text": "That sounds so stressful - being stuck abroad with no card is scary.",
+         "context": "My card got blocked abroad", "empathy": 1, "validation": 1,
+         "solution": 0, "source": "b:2"},
+    ]  # fmt: skip
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    result = runner.invoke(cli, ["evaluate", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["dimensions"]["empathy"]["n"] == 2
+    assert report["dimensions"]["solution"]["n"] == 3
+    assert set(report["dimensions"]["solution"]["slices"]) == {"a", "b"}
+    for key in ("precision", "recall", "f1", "support", "macro_f1"):
+        assert key in report["dimensions"]["validation"]
+    assert 0.0 <= report["macro_f1"] <= 1.0
+    text = runner.invoke(cli, ["evaluate", str(path), "--dimension", "solution"])
+    assert "solution" in text.output and "empathy " not in text.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "not valid JSON"),
+        ('{"text": 5, "context": ""}', "text must be a non-empty string"),
+        ('{"text": "ok", "context": "", "empathy": 2}', "empathy must be 0, 1 or null"),
+        ('["a", "b"]', "must be a JSON object"),
+    ],
+)
+def test_evaluate_bad_lines_exit_2_with_file_and_line(runner, scorer, tmp_path, line, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "fine", "context": "", "empathy": 1}\n' + line + "\n")
+    result = runner.invoke(cli, ["evaluate", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:2: " in result.output and message in result.output
+
+
+@pytest.mark.slow
+def test_bench_reports_both_sides_and_ratios(runner, scorer):
+    result = runner.invoke(cli, ["bench", "--json", "-n", "16"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    single, batch = figures["single"], figures["batch"]
+    assert single["scorer_p50_ms"] > 0 and single["encoder_p50_ms"] > 0
+    assert single["p50_ratio"] == pytest.approx(
+        single["scorer_p50_ms"] / single["encoder_p50_ms"], rel=0.01
+    )
+    assert batch["throughput_ratio"] > 0
+    assert figures["memory"]["rss_mb"] > 0
+
+
+def test_validate_accepts_the_rubrics(runner):
+    result = runner.invoke(cli, ["validate", "rubrics/"])
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_reports_file_line_and_exits_1(runner, tmp_path):
+    broken = tmp_path / "dimensions.yaml"
+    broken.write_text("version: 1\ndimensions: []\nextra: 1\n")
+    result = runner.invoke(cli, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{broken}:3: extra: unknown field" in result.output
+    assert f"{broken}:2: dimensions:" in result.output
+
+
+def test_every_command_has_help(runner):
+    for command in ("score", "evaluate", "bench", "train", "validate"):
+        result = runner.invoke(cli, [command, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output

@@ -1,0 +1,134 @@
+"""Authored YAML files (rubrics, scenarios) parsed safely and validated with file:line errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+#: Authored files are small; anything larger is a mistake or an attack (billion laughs and kin).
+MAX_FILE_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in an authored file, printed as ``file:line: message``."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class AuthoredFileError(ValueError):
+    """An authored file is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _structural_problems(text: str, path: str) -> list[Problem]:
+    """Aliases, anchors and explicit tags are refused: authored data is plain mappings and lists."""
+    from ruamel.yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+
+    problems = []
+    for event in _yaml().parse(text):
+        line = event.start_mark.line + 1
+        if isinstance(event, AliasEvent):
+            problems.append(Problem(path, line, "YAML aliases are not allowed"))
+        elif isinstance(event, ScalarEvent | CollectionStartEvent):
+            if event.anchor:
+                problems.append(Problem(path, line, "YAML anchors are not allowed"))
+            implicit = event.implicit if isinstance(event, ScalarEvent) else (event.implicit,)
+            if event.tag and not any(implicit):
+                problems.append(Problem(path, line, f"YAML tags are not allowed ({event.tag})"))
+    return problems
+
+
+def parse_yaml(text: str, path: str = "<string>") -> Any:
+    """Parse one YAML document; raise AuthoredFileError with line numbers on any problem."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise AuthoredFileError([Problem(path, 1, f"file is larger than {MAX_FILE_BYTES} bytes")])
+    try:
+        problems = _structural_problems(text, path)
+        if problems:
+            raise AuthoredFileError(problems)
+        return _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise AuthoredFileError([Problem(path, line, message or "invalid YAML")]) from None
+    except YAMLError as exc:
+        raise AuthoredFileError([Problem(path, 1, str(exc).splitlines()[0])]) from None
+
+
+def line_of(data: Any, loc: tuple[int | str, ...]) -> int:
+    """The 1-based line of the node at ``loc`` in round-trip-loaded data (nearest known parent)."""
+    line = 1
+    node = data
+    for key in loc:
+        lc = getattr(node, "lc", None)
+        try:
+            if lc is not None and isinstance(key, int) and isinstance(node, list):
+                line = lc.item(key)[0] + 1
+            elif lc is not None and isinstance(node, dict) and key in node:
+                line = lc.key(key)[0] + 1
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+def validation_problems(exc: ValidationError, data: Any, path: str) -> list[Problem]:
+    """Turn a pydantic ValidationError into problems that point at lines of the file."""
+    problems = []
+    for error in exc.errors():
+        loc = tuple(part for part in error["loc"] if isinstance(part, int | str))
+        where = ".".join(str(part) for part in loc)
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown field"
+        problems.append(
+            Problem(path, line_of(data, loc), f"{where}: {message}" if where else message)
+        )
+    return problems
+
+
+def load_model(model: type[Model], path: Path | str, *, text: str | None = None) -> Model:
+    """Read, parse and validate one authored file into ``model``."""
+    name = str(path)
+    if text is None:
+        raw = Path(path).read_bytes()
+        if len(raw) > MAX_FILE_BYTES:
+            raise AuthoredFileError(
+                [Problem(name, 1, f"file is larger than {MAX_FILE_BYTES} bytes")]
+            )
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise AuthoredFileError([Problem(name, 1, "file is not UTF-8 text")]) from None
+    data = parse_yaml(text, name)
+    if data is None:
+        raise AuthoredFileError([Problem(name, 1, "file is empty")])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise AuthoredFileError(validation_problems(exc, data, name)) from None

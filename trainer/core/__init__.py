@@ -1,0 +1,1 @@
+"""Domain logic with no Flask import: scenarios, the customer simulators and attempt metrics."""

