@@ -112,10 +112,8 @@ def test_injection_changes_nothing(scorer, reply):
 def test_repetition_does_not_raise_a_score(scorer, reply):
     once = scorer.score("I'm sorry about that. " + reply, context=OUTAGE)
     many = scorer.score("I'm sorry about that. " * 5 + reply, context=OUTAGE)
-    assert many.service_level <= once.service_level
-    for d in DIMENSIONS:
-        assert many.dimensions[d].level <= once.dimensions[d].level
-        assert many.dimensions[d].probability <= once.dimensions[d].probability + 0.02
+    # Repeats are dropped before encoding, so the score is the same, not merely no higher.
+    assert many.to_dict() == once.to_dict()
 
 
 def test_stock_phrases_do_not_raise_a_score(scorer):

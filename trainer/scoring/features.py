@@ -18,7 +18,6 @@ CUES = (
     "log_length",
     "sentence_count",
     "courtesy",
-    "repeated",
 )
 
 
@@ -71,7 +70,6 @@ def text_cues(
     sentence_count: int,
     questions: int,
     courtesy: bool,
-    repeated: int,
     has_context: bool,
 ) -> np.ndarray:
     stock_chars = sum(b - a for a, b in stock_spans)
@@ -83,7 +81,6 @@ def text_cues(
             math.log1p(len(text)) / 8.0,
             min(sentence_count, 10) / 10.0,
             float(courtesy),
-            float(repeated > 0),
         ],
         dtype=np.float64,
     )
@@ -97,7 +94,6 @@ def reply_cues(prepared: PreparedReply, has_context: bool) -> np.ndarray:
         len(sentences),
         sum(s.rstrip().endswith("?") for s in sentences),
         prepared.courtesy,
-        prepared.repeated,
         has_context,
     )
 
@@ -110,9 +106,7 @@ def sentence_cues(prepared: PreparedReply, has_context: bool) -> np.ndarray:
         )
         text = prepared.text[a:b]
         rows.append(
-            text_cues(
-                text, inside, 1, text.rstrip().endswith("?"), prepared.courtesy, 0, has_context
-            )
+            text_cues(text, inside, 1, text.rstrip().endswith("?"), prepared.courtesy, has_context)
         )
     return np.array(rows).reshape(len(rows), len(CUES))
 

@@ -29,7 +29,7 @@ from trainer.scoring.rubric import DIMENSIONS, LEARNED_FLAGS, Rubric, load_rubri
 from trainer.scoring.text import ReplyError, prepare
 
 #: Bump when the featurisation or training procedure changes meaning.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 ENCODE_BATCH = 32
 
 
