@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -106,9 +107,21 @@ def test_bench_reports_both_sides_and_ratios(runner, scorer):
     assert figures["memory"]["rss_mb"] > 0
 
 
-def test_validate_accepts_the_rubrics(runner):
-    result = runner.invoke(cli, ["validate", "rubrics/"])
+def test_validate_accepts_the_rubrics_and_scenarios(runner):
+    result = runner.invoke(cli, ["validate", "rubrics/", "scenarios/"])
     assert result.exit_code == 0, result.output
+
+
+def test_validate_reports_a_broken_scenario_copy(runner, tmp_path):
+    source = sorted(Path("scenarios").glob("*.yaml"))[0]
+    lines = source.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if line.strip().startswith("goto:"))
+    lines[index] = lines[index].split("goto:")[0] + "goto: nowhere_at_all"
+    broken = tmp_path / source.name
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["validate", str(broken)])
+    assert result.exit_code == 1
+    assert f"{broken}:{index + 1}: node 'nowhere_at_all' is not defined" in result.output
 
 
 def test_validate_reports_file_line_and_exits_1(runner, tmp_path):

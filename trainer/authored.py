@@ -112,23 +112,33 @@ def validation_problems(exc: ValidationError, data: Any, path: str) -> list[Prob
     return problems
 
 
-def load_model(model: type[Model], path: Path | str, *, text: str | None = None) -> Model:
-    """Read, parse and validate one authored file into ``model``."""
+def read_text(path: Path | str) -> str:
+    """An authored file's text; AuthoredFileError if it is too large or not UTF-8."""
+    raw = Path(path).read_bytes()
+    if len(raw) > MAX_FILE_BYTES:
+        raise AuthoredFileError(
+            [Problem(str(path), 1, f"file is larger than {MAX_FILE_BYTES} bytes")]
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise AuthoredFileError([Problem(str(path), 1, "file is not UTF-8 text")]) from None
+
+
+def load_data(
+    model: type[Model], path: Path | str, *, text: str | None = None
+) -> tuple[Model, Any]:
+    """Read, parse and validate one authored file: the model, and the parsed data (for lines)."""
     name = str(path)
-    if text is None:
-        raw = Path(path).read_bytes()
-        if len(raw) > MAX_FILE_BYTES:
-            raise AuthoredFileError(
-                [Problem(name, 1, f"file is larger than {MAX_FILE_BYTES} bytes")]
-            )
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise AuthoredFileError([Problem(name, 1, "file is not UTF-8 text")]) from None
-    data = parse_yaml(text, name)
+    data = parse_yaml(read_text(path) if text is None else text, name)
     if data is None:
         raise AuthoredFileError([Problem(name, 1, "file is empty")])
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), data
     except ValidationError as exc:
         raise AuthoredFileError(validation_problems(exc, data, name)) from None
+
+
+def load_model(model: type[Model], path: Path | str, *, text: str | None = None) -> Model:
+    """Read, parse and validate one authored file into ``model``."""
+    return load_data(model, path, text=text)[0]

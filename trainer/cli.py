@@ -140,7 +140,10 @@ def train(output: Path | None, corrections: tuple[Path, ...], folds: int, quiet:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
-    """Check rubric files (and folders of them); print file:line: message per problem."""
+    """Check scenario, rubric and labelled-set files (and folders of them).
+
+    Prints file:line: message per problem and exits 1 if there is any.
+    """
     from trainer.validate import validate_paths
 
     problems, checked = validate_paths(paths)

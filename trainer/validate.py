@@ -1,4 +1,4 @@
-"""``trainer validate``: check authored files and labelled sets, collecting file:line problems."""
+"""``trainer validate``: check scenario and rubric files and labelled sets (file:line problems)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from trainer.authored import AuthoredFileError, Problem, load_model
+from trainer.core.scenario import load_scenario
 
 AUTHORED_SUFFIXES = {".yaml", ".yml"}
 LABELLED_SUFFIXES = {".jsonl"}
@@ -39,12 +40,11 @@ def validate_file(path: Path) -> list[Problem]:
             return [Problem(file or str(path), int(line) if line.isdigit() else 1, message)]
         return []
     model = rubric_file_model(path)
-    if model is None:
-        return [
-            Problem(str(path), 1, "not a rubric file (dimensions.yaml, flags.yaml, phrases.yaml)")
-        ]
     try:
-        load_model(model, path)
+        if model is None:
+            load_scenario(path)
+        else:
+            load_model(model, path)
     except AuthoredFileError as exc:
         return exc.problems
     return []

@@ -12,22 +12,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from trainer.authored import AuthoredFileError, Problem, load_model
+from trainer.vocabulary import DIMENSIONS, FLAGS, LEARNED_FLAGS
 
-DIMENSIONS: tuple[str, ...] = ("empathy", "validation", "solution")
+__all__ = [
+    "DIMENSIONS",
+    "FLAGS",
+    "LEARNED_FLAGS",
+    "Rubric",
+    "default_rubric_dir",
+    "load_rubric",
+    "rubric_file_model",
+]
+
 Dimension = Literal["empathy", "validation", "solution"]
 Language = Literal["en", "id"]
-
-#: Flags raised by trained heads; ``injection`` is found by rules and ``truncated`` by length.
-LEARNED_FLAGS: tuple[str, ...] = (
-    "blame",
-    "ping_pong",
-    "dismissive",
-    "jargon",
-    "overpromise",
-    "stuffing",
-    "off_context",
-)
-FLAGS: tuple[str, ...] = (*LEARNED_FLAGS, "injection", "truncated")
 
 RUBRIC_FILES = ("dimensions.yaml", "flags.yaml", "phrases.yaml")
 

@@ -1,0 +1,101 @@
+"""Scenario files: schema, cross-checks with line numbers, the JSON Schema for editors."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+import pytest
+
+from trainer.authored import AuthoredFileError
+from trainer.core.scenario import FlagName, json_schema, load_scenario
+from trainer.scoring.rubric import FLAGS
+
+from .conftest import VALID
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str, name: str = "demo-outage") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(tmp_path: Path, text: str, name: str = "demo-outage") -> list[str]:
+    with pytest.raises(AuthoredFileError) as exc:
+        load_scenario(write(tmp_path, text, name))
+    return [f"{p.line}: {p.message}" for p in exc.value.problems]
+
+
+def test_valid_scenario_loads(tmp_path):
+    scenario = load_scenario(write(tmp_path, VALID))
+    assert scenario.id == "demo-outage"
+    assert scenario.mode == "scripted"
+    assert scenario.script.nodes["opening"].branches[1].when.min.validation == 2
+    assert len(scenario.content_hash()) == 64
+
+
+def test_content_hash_changes_with_content(tmp_path):
+    first = load_scenario(write(tmp_path, VALID)).content_hash()
+    second = load_scenario(write(tmp_path, VALID.replace("Thank you.", "Thanks."))).content_hash()
+    assert first != second
+
+
+def test_unknown_goto_points_at_its_line(tmp_path):
+    text = VALID.replace("goto: resolved", "goto: resolvd")
+    assert "27: node 'resolvd' is not defined" in problems(tmp_path, text)
+
+
+def test_node_without_exemplar_is_refused(tmp_path):
+    text = VALID.replace(
+        "      exemplars:\n        - Three days offline is awful; a technician comes at 8am "
+        "and I will call you at noon.\n",
+        "",
+    )
+    assert "18: node needs at least one exemplar reply" in problems(tmp_path, text)
+
+
+def test_every_path_needs_an_escalation_end(tmp_path):
+    text = VALID.replace("goto: escalated", "goto: resolved").replace(
+        "    escalated:\n      customer: Supervisor, now.\n      mood: 10\n      end: escalated\n",
+        "",
+    )
+    assert "17: no reachable end node with end: escalated" in problems(tmp_path, text)
+
+
+def test_unreachable_node_is_refused(tmp_path):
+    text = VALID + "    orphan:\n      customer: Hello?\n      mood: 5\n      end: abandoned\n"
+    assert "37: node 'orphan' cannot be reached" in problems(tmp_path, text)
+
+
+def test_schema_errors_carry_lines(tmp_path):
+    text = VALID.replace("  mood: 9\n  patience", "  mood: 12\n  patience").replace(
+        "difficulty: 2", "difficulty: 2\ncolour: red"
+    )
+    found = problems(tmp_path, text)
+    assert "7: colour: unknown field" in found
+    assert any(p.startswith("14: customer.mood:") for p in found)
+
+
+def test_id_must_match_the_file_name(tmp_path):
+    assert "1: id 'demo-outage' must match the file name 'other'" in problems(
+        tmp_path, VALID, name="other"
+    )
+
+
+def test_flag_names_match_the_scorer():
+    assert set(typing.get_args(FlagName)) == set(FLAGS) - {"truncated"}
+
+
+def test_committed_schema_is_current():
+    committed = (ROOT / "scenarios" / "schema.json").read_text(encoding="utf-8")
+    assert committed == json_schema(), (
+        "regenerate: python -m trainer.core.scenario > scenarios/schema.json"
+    )
+
+
+def test_committed_scenarios_are_valid():
+    files = sorted((ROOT / "scenarios").glob("*.yaml"))
+    for path in files:
+        load_scenario(path)
