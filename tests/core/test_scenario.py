@@ -69,6 +69,13 @@ def test_unreachable_node_is_refused(tmp_path):
     assert "37: node 'orphan' cannot be reached" in problems(tmp_path, text)
 
 
+def test_opening_mood_must_be_the_customers(tmp_path):
+    text = VALID.replace("      mood: 9\n      exemplars", "      mood: 6\n      exemplars")
+    assert "20: the opening line's mood must be the customer's starting mood (9)" in problems(
+        tmp_path, text
+    )
+
+
 def test_schema_errors_carry_lines(tmp_path):
     text = VALID.replace("  mood: 9\n  patience", "  mood: 12\n  patience").replace(
         "difficulty: 2", "difficulty: 2\ncolour: red"

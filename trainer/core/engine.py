@@ -69,8 +69,9 @@ def matches(condition: Condition, verdict: Verdict) -> bool:
 def start(scenario: Scenario) -> tuple[ScriptState, CustomerTurn]:
     """The customer's opening line."""
     node = scenario.script.nodes[scenario.script.start]
-    state = ScriptState(node=scenario.script.start, mood=node.mood, path=(scenario.script.start,))
-    return state, CustomerTurn(node.customer, node.mood)
+    mood = scenario.customer.mood
+    state = ScriptState(node=scenario.script.start, mood=mood, path=(scenario.script.start,))
+    return state, CustomerTurn(node.customer, mood)
 
 
 def _escalation_node(scenario: Scenario) -> str:

@@ -129,6 +129,15 @@ def _script_problems(scenario: Scenario, data: Any, path: str) -> list[Problem]:
         problems.append(
             Problem(path, at("start"), f"start node {scenario.script.start!r} is not defined")
         )
+    elif nodes[scenario.script.start].mood != scenario.customer.mood:
+        problems.append(
+            Problem(
+                path,
+                at("nodes", scenario.script.start, "mood"),
+                f"the opening line's mood must be the customer's starting mood "
+                f"({scenario.customer.mood})",
+            )
+        )
     for node_id, node in nodes.items():
         targets = [(("branches", i, "goto"), b.goto) for i, b in enumerate(node.branches)]
         if node.otherwise:
