@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format train evaluate bench clean
+.PHONY: install test run lint format train evaluate bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,21 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# The browser test drives Debian's Chromium (never a downloaded one); installed when missing.
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	apt-get install -y --no-install-recommends chromium >/dev/null || \
+		{ apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null; }
+
+browser: $(CHROMIUM)
+
+# Serves the app on http://127.0.0.1:5000 with demo data on SQLite in instance/ (passwords of the
+# demo accounts are printed at the first start only).
+run: $(STAMP)
+	$(BIN)/trainer run
+
 # pytest exits 5 when it collected no test: that is a failure, said out loud.
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -W error || { status=$$?; \

@@ -155,5 +155,169 @@ def validate(paths: tuple[Path, ...]) -> None:
     click.echo(f"{checked} file(s) valid", err=True)
 
 
+def _app():
+    from trainer.app import create_app
+    from trainer.config import ConfigError
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        _fail(str(exc), 1)
+
+
+def _policy(app):
+    from trainer.services.accounts import PasswordPolicy
+
+    return PasswordPolicy(app.config["PASSWORD_MEMORY_KIB"], app.config["PASSWORD_TIME_COST"])
+
+
+def _prepare(app, demo: bool) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from trainer.extensions import db
+    from trainer.services.bootstrap import prepare
+
+    with app.app_context():
+        try:
+            prepared = prepare(Path(app.config["TRAINER_SCENARIO_DIR"]), _policy(app), demo=demo)
+        except OperationalError as exc:
+            _fail(f"cannot prepare the database: {exc.orig}", 1)
+        db.session.commit()
+        sync = prepared.sync
+        click.echo(
+            f"scenarios: {len(sync.added)} new version(s), {len(sync.unchanged)} unchanged",
+            err=True,
+        )
+        for problem in sync.problems:
+            click.echo(f"skipped: {problem}", err=True)
+        if prepared.demo:
+            click.echo("Demo accounts (the passwords are shown this once):")
+            for user, password in prepared.demo:
+                click.echo(f"  {user.role:8} {user.email:22} {password}")
+
+
+@cli.command()
+@click.option("--no-demo", is_flag=True, help="Do not create demo accounts on an empty database.")
+def setup(no_demo: bool) -> None:
+    """Apply migrations, sync scenarios/ and (on an empty database) create demo accounts."""
+    _prepare(_app(), demo=not no_demo)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-demo", is_flag=True, help="Do not create demo accounts on an empty database.")
+def run(host: str, port: int, threads: int, no_demo: bool) -> None:
+    """Serve the app (SQLite in instance/ unless DATABASE_URL is set), ready to use.
+
+    At start: migrations, scenario sync, demo accounts on an empty database, the scorer loaded.
+    """
+    from waitress import serve
+
+    from trainer.services.scoring import ScoringUnavailable
+
+    app = _app()
+    _prepare(app, demo=not no_demo)
+    try:
+        app.extensions["trainer.scorer"].get()
+    except ScoringUnavailable as exc:
+        click.echo(f"warning: {exc}; replies are kept unscored until it is fixed", err=True)
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    serve(app, host=host, port=port, threads=threads, ident="trainer")
+
+
+@cli.group()
+def users() -> None:
+    """Manage user accounts."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["agent", "trainer", "hr", "admin"]))
+@click.option("--name", default=None, help="Display name (default: the e-mail's local part).")
+@click.option("--team", default=None, help="Team name (created when new).")
+@click.option(
+    "--token", is_flag=True, help="Also issue an API token, printed alone on the last line."
+)
+def users_create(email: str, role: str, name: str | None, team: str | None, token: bool) -> None:
+    """Create a user with a generated password (printed once; only its hash is stored)."""
+    from trainer.extensions import db
+    from trainer.services import accounts
+
+    app = _app()
+    with app.app_context():
+        try:
+            user, password = accounts.create_user(email, role, _policy(app), name=name, team=team)
+        except accounts.AccountError as exc:
+            _fail(str(exc), 1)
+        secret = accounts.issue_token(user, label="cli") if token else None
+        db.session.commit()
+        click.echo(f"created {user.role} {user.email} (id {user.id}); password: {password}")
+        if secret:
+            click.echo(secret)
+
+
+@cli.command()
+def rescore() -> None:
+    """Score every saved reply that has no score yet (kept when the scorer was unavailable)."""
+    from trainer.scoring.rubric import load_rubric
+    from trainer.services.replies import TurnError, score_all_pending
+
+    app = _app()
+    with app.app_context():
+        try:
+            scored = score_all_pending(app.extensions["trainer.scorer"], load_rubric())
+        except TurnError as exc:
+            _fail(exc.message, 1)
+        click.echo(f"scored {scored} saved repl{'y' if scored == 1 else 'ies'}")
+
+
+@cli.command()
+@click.option("--clients", default=8, show_default=True, help="Concurrent API clients.")
+@click.option("--seconds", default=60.0, show_default=True, help="How long the clients play.")
+@click.option("--url", default=None, help="A running server (needs --token); default: start one.")
+@click.option(
+    "--token", "tokens", multiple=True, help="API token for --url (repeat; shared round-robin)."
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="Database of the server started here (default: a temporary SQLite file).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def loadbench(
+    clients: int,
+    seconds: float,
+    url: str | None,
+    tokens: tuple[str, ...],
+    database_url: str | None,
+    as_json: bool,
+) -> None:
+    """Concurrent clients play attempts: turns/s, turn latency, errors, lost and duplicate turns.
+
+    Without --url it starts its own server on a fresh database. Exits 1 if a turn is lost or
+    stored twice.
+    """
+    from trainer.loadbench import format_report, run_load, run_self_contained
+
+    if clients < 1 or seconds <= 0:
+        _fail("--clients and --seconds must be positive")
+    try:
+        if url:
+            if not tokens:
+                _fail("--url needs at least one --token")
+            report = run_load(url, list(tokens), seconds, clients=clients)
+        else:
+            report = run_self_contained(
+                clients, seconds, database_url, log=lambda m: click.echo(m, err=True)
+            )
+    except (RuntimeError, ValueError) as exc:
+        _fail(str(exc), 1)
+    click.echo(json.dumps(report.to_dict(), indent=1) if as_json else format_report(report))
+    if not report.ok:
+        sys.exit(1)
+
+
 def main() -> None:
     cli(prog_name="trainer")

@@ -18,3 +18,12 @@ LEARNED_FLAGS: tuple[str, ...] = (
 REPLY_FLAGS: tuple[str, ...] = (*LEARNED_FLAGS, "injection")
 #: Every flag a score can carry; ``truncated`` marks a reply longer than the encoder's window.
 FLAGS: tuple[str, ...] = (*REPLY_FLAGS, "truncated")
+
+#: The service ladder (DOMAIN.md), level -> name.
+SERVICE_LEVELS: dict[int, str] = {
+    0: "Below basic",
+    1: "Customer Service",
+    2: "Customer Satisfaction",
+    3: "Service Excellence",
+    4: "Service with Heart",
+}

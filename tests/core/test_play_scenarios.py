@@ -8,6 +8,7 @@ import pytest
 
 from trainer.core.engine import Verdict, advance, start
 from trainer.core.scenario import load_scenario
+from trainer.services.scoring import verdict_of
 
 pytestmark = pytest.mark.slow
 
@@ -19,12 +20,7 @@ HOSTILE = {
 
 
 def verdict(scorer, reply: str, context: str) -> Verdict:
-    result = scorer.score(reply, context=context)
-    return Verdict(
-        {name: dim.level for name, dim in result.dimensions.items()},
-        frozenset(result.flags),
-        result.service_level,
-    )
+    return verdict_of(scorer.score(reply, context=context))
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)

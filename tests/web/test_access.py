@@ -1,0 +1,141 @@
+"""Every route x anonymous and the four roles: who gets in, who is refused (indico access tests).
+
+The attempt in the paths belongs to another agent, so "agent" here is never the owner; the
+owner's own access is covered by the practice and API tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.conftest import csrf_token, login
+from trainer.extensions import db
+from trainer.models import User
+from trainer.services import practice, scenarios
+
+ROLES = ("anonymous", "agent", "trainer", "hr", "admin")
+SLUG = "telco-outage-home-office"
+REPLY = {"reply": "Great reply. A technician comes today."}
+
+
+def expect(anonymous, agent, trainer, hr, admin):
+    return dict(zip(ROLES, (anonymous, agent, trainer, hr, admin), strict=True))
+
+
+# endpoint, method, path, form or JSON body, status per role
+PAGES = [
+    ("index", "GET", "/", None, expect(302, 302, 302, 302, 302)),
+    ("auth.login", "GET", "/auth/login", None, expect(200, 302, 302, 302, 302)),
+    ("auth.logout", "POST", "/auth/logout", {}, expect(302, 302, 302, 302, 302)),
+    ("auth.password", "GET", "/auth/password", None, expect(302, 200, 200, 200, 200)),
+    ("practice.index", "GET", "/practice/", None, expect(302, 200, 200, 200, 200)),
+    (
+        "practice.scenario",
+        "GET",
+        f"/practice/scenarios/{SLUG}",
+        None,
+        expect(302, 200, 200, 200, 200),
+    ),
+    (
+        "practice.start",
+        "POST",
+        f"/practice/scenarios/{SLUG}/attempts",
+        {},
+        expect(302, 302, 302, 403, 403),
+    ),
+    (
+        "practice.attempt",
+        "GET",
+        "/practice/attempts/{attempt}",
+        None,
+        expect(302, 404, 200, 200, 403),
+    ),
+    (
+        "practice.reply",
+        "POST",
+        "/practice/attempts/{attempt}/turns",
+        {**REPLY, "key": "k"},
+        expect(302, 404, 404, 403, 403),
+    ),
+    (
+        "practice.rescore",
+        "POST",
+        "/practice/attempts/{attempt}/rescore",
+        {},
+        expect(302, 404, 404, 403, 403),
+    ),
+    (
+        "practice.abandon",
+        "POST",
+        "/practice/attempts/{attempt}/abandon",
+        {},
+        expect(302, 404, 404, 403, 403),
+    ),
+    ("practice.history", "GET", "/practice/history", None, expect(302, 200, 200, 200, 200)),
+]
+API = [
+    ("api.me", "GET", "/api/v1/me", None, expect(401, 200, 200, 200, 200)),
+    ("api.scenario_list", "GET", "/api/v1/scenarios", None, expect(401, 200, 200, 200, 200)),
+    ("api.score", "POST", "/api/v1/score", REPLY, expect(401, 200, 200, 200, 200)),
+    ("api.start_attempt", "POST", "/api/v1/attempts", {"scenario": SLUG},
+     expect(401, 201, 201, 403, 403)),
+    ("api.reply", "POST", "/api/v1/attempts/{attempt}/turns", REPLY,
+     expect(401, 404, 404, 403, 403)),
+    ("api.attempt", "GET", "/api/v1/attempts/{attempt}", None, expect(401, 404, 200, 200, 403)),
+    ("api.unknown", "GET", "/api/v1/no/such/route", None, expect(401, 404, 404, 404, 404)),
+]  # fmt: skip
+CASES = [
+    (endpoint, method, path, body, role, status)
+    for endpoint, method, path, body, row in (*PAGES, *API)
+    for role, status in row.items()
+]
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    covered = {endpoint for endpoint, *_ in (*PAGES, *API)}
+    assert endpoints == covered
+
+
+@pytest.fixture
+def attempt_id(app, make_user):
+    owner = make_user("agent")
+    with app.app_context():
+        attempt = practice.start_attempt(
+            db.session.get(User, owner.id), scenarios.active_version(SLUG)
+        )
+        db.session.commit()
+        return attempt.id
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "path", "body", "role", "status"),
+    CASES,
+    ids=[f"{c[0]}-{c[4]}" for c in CASES],
+)
+def test_access(
+    client, make_user, token_for, attempt_id, endpoint, method, path, body, role, status
+):
+    path = path.format(attempt=attempt_id)
+    headers = {}
+    user = None if role == "anonymous" else make_user(role)
+    if endpoint.startswith("api."):
+        if user is not None:
+            headers = token_for(user)
+        response = client.open(path, method=method, json=body, headers=headers)
+        assert response.is_json
+    else:
+        if user is not None:
+            assert login(client, user).status_code == 302
+        data = None
+        if method == "POST":
+            data = {
+                **body,
+                "csrf_token": csrf_token(
+                    client, "/auth/login" if user is None else "/practice/history"
+                ),
+            }
+        response = client.open(path, method=method, data=data)
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    if role == "anonymous" and status == 302 and endpoint != "index":
+        assert "/auth/login" in response.headers["Location"]

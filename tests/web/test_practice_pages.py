@@ -1,0 +1,149 @@
+"""Practice pages through the test client with CSRF on: list, chat, feedback, summary, history."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web.conftest import csrf_token
+from trainer.extensions import db
+from trainer.models import Attempt, Turn
+
+GOOD = "Great reply. I am so sorry; I will send a technician today and call you at five."
+SLUG = "telco-outage-home-office"
+KEY = re.compile(r'name="key" type="hidden" value="([0-9a-f]+)"')
+
+
+def start(client, slug=SLUG) -> str:
+    token = csrf_token(client, f"/practice/scenarios/{slug}")
+    response = client.post(f"/practice/scenarios/{slug}/attempts", data={"csrf_token": token})
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def reply_form(client, url):
+    html = client.get(url).get_data(as_text=True)
+    return {"csrf_token": csrf_token(client, url), "key": KEY.search(html).group(1)}
+
+
+def send(client, url, text, **extra):
+    data = {**reply_form(client, url), "reply": text}
+    return client.post(f"{url}/turns", data=data, **extra)
+
+
+@pytest.fixture
+def agent(logged_in):
+    return logged_in("agent")
+
+
+def test_scenario_list_and_filters(client, agent):
+    page = client.get("/practice/").get_data(as_text=True)
+    assert page.count('class="card"') >= 10
+    indonesian = client.get("/practice/?language=id").get_data(as_text=True)
+    assert "Kartu ATM" in indonesian and "Wrong item delivered" not in indonesian
+    banking = client.get("/practice/?sector=banking&difficulty=2").get_data(as_text=True)
+    assert "Kartu ATM" in banking and "Paket COD" not in banking
+    assert "No scenario matches" in client.get("/practice/?difficulty=5&sector=banking").text
+
+
+def test_briefing_page(client, agent):
+    page = client.get(f"/practice/scenarios/{SLUG}").get_data(as_text=True)
+    assert "Learning objectives" in page and "Start the conversation" in page
+    assert client.get("/practice/scenarios/no-such-thing").status_code == 404
+
+
+def test_play_to_the_end_with_plain_form_posts(app, client, agent):
+    url = start(client)
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="mood-meter"' in page and "reply-form" in page
+    assert send(client, url, "Flat reply.").status_code == 302
+    assert "An example of a better reply" in client.get(url).get_data(as_text=True)
+    for _ in range(10):
+        response = send(client, url, GOOD)
+        assert response.status_code == 302
+        page = client.get(url).get_data(as_text=True)
+        if "Attempt summary" in page:
+            break
+    else:
+        pytest.fail("the attempt did not end")
+    assert "resolved" in page
+    for metric in ("CSAT", "NPS", "CES", "FCR", "Handle time"):
+        assert metric in page
+    assert "<mark>Great reply</mark>" in page  # the evidence sentence is highlighted
+    assert "reply-form" not in page
+
+
+def test_javascript_submit_gets_json_with_the_new_turns(client, agent):
+    url = start(client)
+    response = send(client, url, GOOD, headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    body = response.json
+    assert 'class="turn agent"' in body["html"] and 'class="turn customer"' in body["html"]
+    assert 0 <= body["mood"] <= 10
+    assert body["done"] is False and body["summary"] is None
+    assert re.fullmatch(r"[0-9a-f]{32}", body["key"])
+
+
+def test_a_bad_reply_keeps_the_text_and_says_why(app, client, agent):
+    url = start(client)
+    response = send(client, url, "🙂 🙂 🙂")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "no words" in page
+    assert "🙂 🙂 🙂" in page  # still in the box
+    as_json = send(client, url, "🙂", headers={"Accept": "application/json"})
+    assert as_json.status_code == 422
+    assert as_json.json["error"]["code"] == "invalid_reply"
+
+
+def test_double_submit_of_one_form_makes_one_turn(app, client, agent):
+    url = start(client)
+    data = {**reply_form(client, url), "reply": GOOD}
+    first = client.post(f"{url}/turns", data=data)
+    second = client.post(f"{url}/turns", data=data)
+    assert first.status_code == second.status_code == 302
+    attempt_id = int(url.rsplit("/", 1)[1])
+    with app.app_context():
+        count = db.session.query(Turn).filter_by(attempt_id=attempt_id, speaker="agent").count()
+    assert count == 1
+
+
+def test_abandon(app, client, agent):
+    url = start(client)
+    token = csrf_token(client, url)
+    assert client.post(f"{url}/abandon", data={"csrf_token": token}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "abandoned" in page and "reply-form" not in page
+
+
+def test_history_shows_only_my_attempts(app, client, agent, make_user):
+    start(client)
+    other = make_user("agent")
+    with app.app_context():
+        from trainer.services import practice, scenarios
+
+        practice.start_attempt(
+            db.session.get(type(other), other.id), scenarios.active_version(SLUG)
+        )
+        db.session.commit()
+        total = db.session.query(Attempt).count()
+    page = client.get("/practice/history").get_data(as_text=True)
+    assert total == 2
+    assert page.count("/practice/attempts/") == 1
+
+
+def test_reply_form_post_without_csrf_is_refused(client, agent):
+    url = start(client)
+    response = client.post(f"{url}/turns", data={"reply": GOOD, "key": "k"})
+    assert response.status_code == 400
+
+
+def test_no_cdn_assets(client, agent):
+    url = start(client)
+    page = client.get(url).get_data(as_text=True)
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sources
+    assert all(not s.startswith(("http:", "https:", "//")) for s in sources)
+    with client.get("/static/chat.js") as script:  # closes the file it streams
+        assert script.status_code == 200

@@ -1,0 +1,95 @@
+"""The application factory: configuration, extensions, blueprints, the scorer provider."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from sqlalchemy import event
+
+from trainer import config as settings
+from trainer.extensions import babel, csrf, db, limiter, login_manager, migrate
+from trainer.services.scoring import ScorerProvider, real_scorer_factory
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    # Everything is served from here: no CDN, no inline script.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        "trainer",
+        instance_relative_config=True,
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
+    app.config.update(settings.load(Path(app.instance_path), config))
+    app.testing = app.config["TRAINER_ENV"] == "testing"
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _init_database(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    factory = app.config["TRAINER_SCORER_FACTORY"] or real_scorer_factory(
+        app.config["TRAINER_MODEL_DIR"]
+    )
+    app.extensions["trainer.scorer"] = ScorerProvider(factory)
+
+    from trainer.web import register
+
+    register(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _locale() -> str | None:
+    return request.accept_languages.best_match(["en", "id"])
+
+
+def _security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _init_database(app: Flask) -> None:
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+    db.init_app(app)
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            _sqlite_pragmas(db.engine)
+
+
+def _sqlite_pragmas(engine) -> None:
+    """WAL, a busy timeout, and BEGIN IMMEDIATE so that concurrent writers wait, not fail.
+
+    A deferred transaction that reads and then writes cannot wait for the lock once another
+    writer committed after its read: SQLite fails it at once with "database is locked".
+    Taking the write lock at BEGIN makes every writer queue behind the busy timeout instead.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy, not the driver, emits BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

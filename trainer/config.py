@@ -1,0 +1,84 @@
+"""Configuration: defaults in one place, overrides from the environment, read by the factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+#: The secret used when none is configured; refused in production.
+DEVELOPMENT_SECRET = "dev-only-not-secret"
+#: Environment variables read into the configuration (name -> config key).
+ENVIRONMENT = {
+    "SECRET_KEY": "SECRET_KEY",
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "TRAINER_ENV": "TRAINER_ENV",
+    "TRAINER_MODEL_DIR": "TRAINER_MODEL_DIR",
+    "TRAINER_SCENARIO_DIR": "TRAINER_SCENARIO_DIR",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the app (e.g. production with a development secret)."""
+
+
+def defaults(instance_path: Path) -> dict[str, Any]:
+    return {
+        #: development | production | testing
+        "TRAINER_ENV": "development",
+        "SECRET_KEY": DEVELOPMENT_SECRET,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'trainer.sqlite'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "TRAINER_MODEL_DIR": None,
+        "TRAINER_SCENARIO_DIR": str(Path(__file__).resolve().parents[1] / "scenarios"),
+        #: Builds the scorer on first use; tests put a fake here.
+        "TRAINER_SCORER_FACTORY": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+        #: Login attempts per address (Flask-Limiter syntax); memory:// for one process,
+        #: redis://127.0.0.1:6379 when several processes serve.
+        "LOGIN_RATE_LIMIT": "10 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ["en", "id"],
+        #: Argon2id cost: memory in KiB and passes (OWASP's minimum is 19 MiB, 2 passes).
+        "PASSWORD_MEMORY_KIB": 19 * 1024,
+        "PASSWORD_TIME_COST": 2,
+    }
+
+
+def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then the environment, then explicit overrides; checked before the app starts."""
+    config = defaults(instance_path)
+    for variable, key in ENVIRONMENT.items():
+        if os.environ.get(variable):
+            config[key] = os.environ[variable]
+    config.update(overrides or {})
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):  # Heroku-style URLs name a dialect SQLAlchemy dropped.
+        uri = "postgresql://" + uri.removeprefix("postgres://")
+    if uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
+    config["SQLALCHEMY_DATABASE_URI"] = uri
+    check(config)
+    return config
+
+
+def check(config: Mapping[str, Any]) -> None:
+    if config["TRAINER_ENV"] not in {"development", "production", "testing"}:
+        raise ConfigError(
+            f"TRAINER_ENV must be development, production or testing, not {config['TRAINER_ENV']!r}"
+        )
+    if config["TRAINER_ENV"] == "production":
+        secret = config.get("SECRET_KEY") or ""
+        if secret == DEVELOPMENT_SECRET or len(secret) < 32:
+            raise ConfigError(
+                "production needs SECRET_KEY set to a random value of at least 32 characters "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )

@@ -1,0 +1,203 @@
+"""Accounts: users, Argon2id passwords, login sessions revocable on the server, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+
+from trainer.extensions import db
+from trainer.models import ROLES, ApiToken, LoginSession, Team, User, utcnow
+from trainer.services import audit
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+#: Prefix that makes a leaked token easy to recognise (and to scan for).
+TOKEN_PREFIX = "trn_"
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out (the message says why)."""
+
+
+@cache
+def _hasher(memory_kib: int, time_cost: int) -> PasswordHasher:
+    return PasswordHasher(memory_cost=memory_kib, time_cost=time_cost, parallelism=1)
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    memory_kib: int = 19 * 1024
+    time_cost: int = 2
+
+    @property
+    def hasher(self) -> PasswordHasher:
+        return _hasher(self.memory_kib, self.time_cost)
+
+
+def hash_password(password: str, policy: PasswordPolicy) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return policy.hasher.hash(password)
+
+
+def check_password(user: User, password: str, policy: PasswordPolicy) -> bool:
+    try:
+        ok = policy.hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if ok and policy.hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = policy.hasher.hash(password)
+    return ok
+
+
+def authenticate(email: str, password: str, policy: PasswordPolicy) -> User | None:
+    """The active user with this e-mail and password, else None (same work either way)."""
+    user = find_user(email)
+    if user is None:
+        # Hash anyway, so response time does not tell which e-mail addresses exist.
+        policy.hasher.hash(password)
+        return None
+    if not check_password(user, password, policy) or not user.active:
+        return None
+    return user
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if not EMAIL.match(email) or len(email) > 254:
+        raise AccountError(f"{email!r} is not an e-mail address")
+    return email
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def team_named(name: str) -> Team:
+    team = db.session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        team = Team(name=name)
+        db.session.add(team)
+    return team
+
+
+def create_user(
+    email: str,
+    role: str,
+    policy: PasswordPolicy,
+    *,
+    name: str | None = None,
+    team: str | None = None,
+    password: str | None = None,
+    actor: User | None = None,
+) -> tuple[User, str]:
+    """A new user and their password (generated when not given; shown once, stored hashed)."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if find_user(email) is not None:
+        raise AccountError(f"a user {email} already exists")
+    password = password or secrets.token_urlsafe(12)
+    user = User(
+        email=email,
+        name=name or email.split("@")[0],
+        role=role,
+        team=team_named(team) if team else None,
+        password_hash=hash_password(password, policy),
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", actor=actor, subject=f"user:{user.id}", role=role)
+    return user, password
+
+
+def change_password(user: User, new_password: str, policy: PasswordPolicy) -> None:
+    """Set the password and end every session and nothing else: API tokens are separate."""
+    user.password_hash = hash_password(new_password, policy)
+    user.password_changed_at = utcnow()
+    revoke_sessions(user)
+    audit.record("user.password", actor=user, subject=f"user:{user.id}")
+
+
+def open_session(user: User) -> str:
+    """A new login session; the returned secret goes in the session cookie."""
+    secret = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user_id=user.id, secret_hash=digest(secret)))
+    return secret
+
+
+def session_user(secret: str) -> User | None:
+    row = db.session.scalar(
+        select(LoginSession).where(
+            LoginSession.secret_hash == digest(secret), LoginSession.revoked_at.is_(None)
+        )
+    )
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+def revoke_session(secret: str) -> None:
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.secret_hash == digest(secret), LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_sessions(user: User) -> None:
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def issue_token(user: User, label: str = "", actor: User | None = None) -> str:
+    """A new API token for the user; only its hash is stored, so it is shown once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=digest(token), label=label)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("token.create", actor=actor or user, subject=f"user:{user.id}", token=row.id)
+    return token
+
+
+def token_user(token: str) -> User | None:
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    now = utcnow()
+    # Coarse, so that a read through the API is not a write on every request.
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
+        row.last_used_at = now
+    return row.user
+
+
+def user_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def create_demo_accounts(policy: PasswordPolicy) -> list[tuple[User, str]]:
+    """One account per role on an empty database, with generated passwords (shown once)."""
+    if user_count():
+        return []
+    return [
+        create_user(f"{role}@demo.local", role, policy, name=f"Demo {role}", team="Demo team")
+        for role in ROLES
+    ]

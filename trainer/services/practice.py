@@ -1,0 +1,328 @@
+"""Practice attempts: start, save a reply before scoring it, apply the score, feedback, metrics."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict
+from itertools import pairwise
+from typing import Any
+
+from sqlalchemy import select
+
+from trainer.core import engine
+from trainer.core.metrics import attempt_metrics
+from trainer.core.scenario import Node, Scenario
+from trainer.extensions import db
+from trainer.models import (
+    Attempt,
+    ScenarioVersion,
+    Turn,
+    TurnDimensionScore,
+    TurnScore,
+    User,
+    utcnow,
+)
+from trainer.scoring.rubric import Rubric
+from trainer.services.scenarios import scenario_of
+from trainer.services.scoring import verdict_of
+from trainer.vocabulary import DIMENSIONS
+
+#: Roles that may play scenarios (trainers play-test them).
+PLAYERS = ("agent", "trainer")
+MAX_KEY_LENGTH = 100
+
+
+class PracticeError(Exception):
+    """A practice request that cannot be carried out; ``code`` and ``status`` for the API."""
+
+    code = "conflict"
+    status = 409
+
+
+class AttemptOver(PracticeError):
+    code = "attempt_over"
+
+
+class ReplyPending(PracticeError):
+    code = "reply_pending"
+
+
+class NotPlayable(PracticeError):
+    code = "not_playable"
+    status = 404
+
+
+def _state_of(attempt: Attempt) -> engine.ScriptState:
+    data = dict(attempt.state)
+    data["path"] = tuple(data.get("path", ()))
+    return engine.ScriptState(**data)
+
+
+def _state_dict(state: engine.ScriptState) -> dict[str, Any]:
+    data = asdict(state)
+    data["path"] = list(state.path)
+    return data
+
+
+def start_attempt(user: User, version: ScenarioVersion, seed: int | None = None) -> Attempt:
+    scenario = scenario_of(version)
+    state, opening = engine.start(scenario)
+    attempt = Attempt(
+        user=user,
+        scenario=version,
+        seed=secrets.randbelow(2**31) if seed is None else seed,
+        state=_state_dict(state),
+        mood=opening.mood,
+    )
+    attempt.turns.append(Turn(position=0, speaker="customer", text=opening.text, mood=opening.mood))
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def locked_attempt(attempt_id: int) -> Attempt | None:
+    """The attempt, locked against a concurrent reply until the transaction ends (PostgreSQL)."""
+    return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+
+
+def existing_reply(attempt: Attempt, key: str | None) -> Turn | None:
+    if not key:
+        return None
+    return db.session.scalar(
+        select(Turn).where(Turn.attempt_id == attempt.id, Turn.idempotency_key == key)
+    )
+
+
+def save_reply(attempt: Attempt, text: str, key: str | None) -> Turn:
+    """Record the agent's reply as pending, before any scoring, so nothing can lose it."""
+    if key is not None and (not key or len(key) > MAX_KEY_LENGTH):
+        raise PracticeError(f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} characters")
+    if attempt.status == "done":
+        raise AttemptOver("this attempt is over; start a new one")
+    if attempt.status == "awaiting_score":
+        raise ReplyPending(
+            "your previous reply is saved but not scored yet; it will be scored before you go on "
+            "(an API client retries it with the same Idempotency-Key)"
+        )
+    numbers = [t.number for t in attempt.turns if t.number is not None]
+    turn = Turn(
+        position=len(attempt.turns),
+        number=max(numbers, default=0) + 1,
+        speaker="agent",
+        text=text,
+        idempotency_key=key,
+        score_status="pending",
+    )
+    attempt.turns.append(turn)
+    attempt.status = "awaiting_score"
+    db.session.flush()
+    return turn
+
+
+def customer_line_before(turn: Turn) -> Turn:
+    return next(t for t in reversed(turn.attempt.turns[: turn.position]) if t.speaker == "customer")
+
+
+def mark_unscored(turn: Turn, message: str) -> None:
+    turn.score_status = "failed"
+    turn.score_error = message
+
+
+def pending_turns() -> list[Turn]:
+    """Agent replies saved but not scored, oldest first (what `trainer rescore` works through)."""
+    return list(
+        db.session.scalars(
+            select(Turn)
+            .where(Turn.speaker == "agent", Turn.score_status.in_(("pending", "failed")))
+            .order_by(Turn.attempt_id, Turn.position)
+        )
+    )
+
+
+def store_score(turn: Turn, result: Any) -> TurnScore:
+    score = TurnScore(
+        model_version=result.model_version,
+        rubric_version=result.rubric_version,
+        service_level=result.service_level,
+        flags=list(result.flags),
+        result=result.to_dict(),
+    )
+    for name in DIMENSIONS:
+        dim = result.dimensions[name]
+        score.dimensions.append(
+            TurnDimensionScore(
+                dimension=name,
+                probability=float(dim.probability),
+                level=dim.level,
+                present=dim.present,
+                evidence=list(dim.evidence),
+            )
+        )
+    turn.scores.append(score)
+    return score
+
+
+def apply_score(turn: Turn, result: Any, rubric: Rubric) -> dict[str, Any]:
+    """Store the score, move the customer on, finish the attempt if it ended; the API response."""
+    attempt = turn.attempt
+    scenario = scenario_of(attempt.scenario)
+    state = _state_of(attempt)
+    answered = scenario.script.nodes[state.node]
+    new_state, customer = engine.advance(scenario, state, verdict_of(result))
+    store_score(turn, result)
+    turn.score_status = "scored"
+    turn.score_error = None
+    attempt.turns.append(
+        Turn(
+            position=len(attempt.turns),
+            speaker="customer",
+            text=customer.text,
+            mood=customer.mood,
+        )
+    )
+    attempt.state = _state_dict(new_state)
+    attempt.mood = customer.mood
+    attempt.model_version = result.model_version
+    attempt.status = "done" if new_state.done else "active"
+    if new_state.done:
+        finish(attempt, new_state.outcome or "abandoned")
+    response = {
+        "turn": turn.number,
+        "scores": {name: result.dimensions[name].to_dict() for name in DIMENSIONS},
+        "flags": list(result.flags),
+        "service_level": result.service_level,
+        "model_version": result.model_version,
+        "feedback": feedback(result, answered, rubric, attempt.seed),
+        "customer": {"text": customer.text, "mood": customer.mood},
+        "done": new_state.done,
+        "outcome": attempt.outcome,
+    }
+    if new_state.done:
+        response["attempt"] = {"service_level": attempt.service_level, "metrics": attempt.metrics}
+    turn.response = response
+    db.session.flush()
+    return response
+
+
+def turn_levels(attempt: Attempt) -> list[int]:
+    return [t.score.service_level for t in attempt.turns if t.speaker == "agent" and t.score]
+
+
+def finish(attempt: Attempt, outcome: str) -> None:
+    attempt.status = "done"
+    attempt.outcome = outcome
+    attempt.ended_at = utcnow()
+    path = attempt.state.get("path", [])
+    metrics = attempt_metrics(
+        final_mood=attempt.mood,
+        outcome=outcome,
+        repeats=sum(1 for a, b in pairwise(path) if a == b),
+        turn_levels=turn_levels(attempt),
+        started_at=attempt.started_at,
+        ended_at=attempt.ended_at,
+    )
+    attempt.metrics = metrics.to_dict()
+    attempt.service_level = metrics.service_level
+
+
+def abandon(attempt: Attempt) -> None:
+    if attempt.status == "done":
+        raise AttemptOver("this attempt is already over")
+    finish(attempt, "abandoned")
+
+
+def exemplar(node: Node, seed: int) -> str | None:
+    if not node.exemplars:
+        return None
+    return node.exemplars[seed % len(node.exemplars)]
+
+
+def feedback(result: Any, answered: Node, rubric: Rubric, seed: int) -> dict[str, Any]:
+    """What the trainee reads after a reply: per dimension, flags explained, what was missing."""
+    dimensions = {}
+    missing = []
+    for name in DIMENSIONS:
+        spec = rubric.dimension(name)
+        dim = result.dimensions[name]
+        dimensions[name] = {
+            "title": spec.title,
+            "level": dim.level,
+            "descriptor": spec.levels[dim.level],
+            "evidence": list(dim.evidence),
+        }
+        if dim.level < 2:
+            missing.append({"dimension": name, "title": spec.title, "tip": spec.tip})
+    return {
+        "dimensions": dimensions,
+        "flags": [{"name": f, "explain": rubric.flag(f).explain} for f in result.flags],
+        "missing": missing,
+        "exemplar": exemplar(answered, seed),
+    }
+
+
+def scenario_for(attempt: Attempt) -> Scenario:
+    return scenario_of(attempt.scenario)
+
+
+def transcript(attempt: Attempt) -> list[dict[str, Any]]:
+    rows = []
+    for t in attempt.turns:
+        row: dict[str, Any] = {"position": t.position, "speaker": t.speaker, "text": t.text}
+        if t.speaker == "customer":
+            row["mood"] = t.mood
+        else:
+            score = t.score
+            row.update(
+                turn=t.number,
+                score_status=t.score_status,
+                score_error=t.score_error,
+                service_level=score.service_level if score else None,
+                flags=score.flags if score else [],
+                scores={
+                    d.dimension: {
+                        "probability": round(d.probability, 4),
+                        "level": d.level,
+                        "present": d.present,
+                        "evidence": d.evidence,
+                    }
+                    for d in score.dimensions
+                }
+                if score
+                else None,
+                model_version=score.model_version if score else None,
+                at=t.created_at.isoformat(),
+            )
+        rows.append(row)
+    return rows
+
+
+def attempt_document(attempt: Attempt) -> dict[str, Any]:
+    """The attempt as the API returns it: transcript, scores, levels, metrics."""
+    version = attempt.scenario
+    return {
+        "id": attempt.id,
+        "user": {"id": attempt.user.id, "name": attempt.user.name},
+        "scenario": {"slug": version.slug, "version": version.version, "title": version.title},
+        "status": attempt.status,
+        "outcome": attempt.outcome,
+        "service_level": attempt.service_level,
+        "mood": attempt.mood,
+        "metrics": attempt.metrics,
+        "model_version": attempt.model_version,
+        "seed": attempt.seed,
+        "started_at": attempt.started_at.isoformat(),
+        "ended_at": attempt.ended_at.isoformat() if attempt.ended_at else None,
+        "transcript": transcript(attempt),
+    }
+
+
+def attempts_of(user: User) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.started_at.desc())
+        )
+    )
+
+
+def can_view(user: User, attempt: Attempt) -> bool:
+    return attempt.user_id == user.id or user.role in ("trainer", "hr")

@@ -1,0 +1,125 @@
+"""Scenario files in the database: synced as versions, offered for play, loaded for the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from trainer.authored import AuthoredFileError, Problem
+from trainer.core.scenario import Scenario, load_scenario
+from trainer.extensions import db
+from trainer.models import ScenarioVersion, User
+from trainer.services import audit
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def scenario_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+
+
+def add_version(
+    scenario: Scenario, source: str, actor: User | None = None
+) -> ScenarioVersion | None:
+    """Store the scenario as the active version of its slug; None when this content is stored."""
+    content_hash = scenario.content_hash()
+    versions = db.session.scalars(
+        select(ScenarioVersion).where(ScenarioVersion.slug == scenario.id)
+    ).all()
+    if any(v.content_hash == content_hash for v in versions):
+        return None
+    for version in versions:
+        version.active = False
+    row = ScenarioVersion(
+        slug=scenario.id,
+        version=max((v.version for v in versions), default=0) + 1,
+        declared_version=scenario.version,
+        content_hash=content_hash,
+        title=scenario.title,
+        language=scenario.language,
+        sector=scenario.sector,
+        difficulty=scenario.difficulty,
+        mode=scenario.mode,
+        target_level=scenario.target_level,
+        source=source,
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        "scenario.sync", actor=actor, subject=f"scenario:{scenario.id}", version=row.version
+    )
+    return row
+
+
+def sync_directory(directory: Path) -> SyncReport:
+    """Every valid file becomes a version when its content is new; invalid files are reported."""
+    report = SyncReport()
+    for path in scenario_files(directory):
+        try:
+            scenario = load_scenario(path)
+        except AuthoredFileError as exc:
+            report.problems.extend(exc.problems)
+            continue
+        row = add_version(scenario, path.read_text(encoding="utf-8"))
+        (report.added if row else report.unchanged).append(scenario.id)
+    return report
+
+
+def playable(
+    *, language: str | None = None, sector: str | None = None, difficulty: int | None = None
+) -> list[ScenarioVersion]:
+    query = select(ScenarioVersion).where(ScenarioVersion.active.is_(True))
+    if language:
+        query = query.where(ScenarioVersion.language == language)
+    if sector:
+        query = query.where(ScenarioVersion.sector == sector)
+    if difficulty:
+        query = query.where(ScenarioVersion.difficulty == difficulty)
+    return list(
+        db.session.scalars(
+            query.order_by(
+                ScenarioVersion.language, ScenarioVersion.difficulty, ScenarioVersion.title
+            )
+        )
+    )
+
+
+def active_version(slug: str) -> ScenarioVersion | None:
+    return db.session.scalar(
+        select(ScenarioVersion).where(
+            ScenarioVersion.slug == slug, ScenarioVersion.active.is_(True)
+        )
+    )
+
+
+def sectors() -> list[str]:
+    return list(
+        db.session.scalars(
+            select(ScenarioVersion.sector)
+            .where(ScenarioVersion.active.is_(True))
+            .group_by(ScenarioVersion.sector)
+            .order_by(ScenarioVersion.sector)
+        )
+    )
+
+
+def version_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(ScenarioVersion)) or 0
+
+
+def scenario_of(version: ScenarioVersion) -> Scenario:
+    return _parse(version.slug, version.content_hash, version.source)
+
+
+@lru_cache(maxsize=256)
+def _parse(slug: str, content_hash: str, source: str) -> Scenario:
+    # Keyed by content: a version never changes, so parsing it once per process is enough.
+    return load_scenario(Path(f"{slug}.yaml"), text=source)

@@ -1,0 +1,64 @@
+"""The scorer as the app uses it: built once per process on first use, failures kept readable."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from trainer.core.engine import Verdict
+from trainer.vocabulary import DIMENSIONS
+
+
+class ScoringUnavailable(RuntimeError):
+    """The scorer cannot score now (model missing or corrupt); the reply is kept unscored."""
+
+
+class ReplyScorer(Protocol):
+    def score(self, reply: str, context: str = "") -> Any: ...
+
+
+class ScorerProvider:
+    """Builds the scorer lazily with a factory; a failed build is retried on the next request."""
+
+    def __init__(self, factory: Callable[[], ReplyScorer]) -> None:
+        self._factory = factory
+        self._scorer: ReplyScorer | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> ReplyScorer:
+        if self._scorer is None:
+            with self._lock:
+                if self._scorer is None:
+                    try:
+                        self._scorer = self._factory()
+                    except Exception as exc:
+                        raise ScoringUnavailable(f"the scorer could not be loaded: {exc}") from exc
+        return self._scorer
+
+    def score(self, reply: str, context: str) -> Any:
+        scorer = self.get()
+        try:
+            return scorer.score(reply, context=context)
+        except ValueError:
+            raise  # the reply itself is unusable: the caller tells the trainee
+        except Exception as exc:  # any model failure: the reply is kept, scored later
+            raise ScoringUnavailable(f"scoring failed: {exc}") from exc
+
+
+def real_scorer_factory(model_dir: str | None) -> Callable[[], ReplyScorer]:
+    def build() -> ReplyScorer:
+        from trainer.scoring import load_scorer
+
+        return load_scorer(model_dir)
+
+    return build
+
+
+def verdict_of(result: Any) -> Verdict:
+    """What the engine needs from a scorer result."""
+    return Verdict(
+        levels={name: result.dimensions[name].level for name in DIMENSIONS},
+        flags=frozenset(result.flags),
+        service_level=result.service_level,
+    )

@@ -1,0 +1,96 @@
+"""The web layer: blueprints per audience, error pages and JSON errors, the login loader."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
+from werkzeug.exceptions import HTTPException
+
+from trainer.extensions import csrf, db, login_manager
+from trainer.models import User
+from trainer.services import accounts
+from trainer.vocabulary import SERVICE_LEVELS
+
+
+def register(app: Flask) -> None:
+    from trainer.web.api import bp as api_bp
+    from trainer.web.auth import bp as auth_bp
+    from trainer.web.practice import bp as practice_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(practice_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # bearer tokens, no cookies: nothing for a forged request to ride on
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(_load_user)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.add_url_rule("/", "index", _index)
+
+    app.add_template_filter(highlight)
+    app.add_template_filter(duration)
+    app.add_template_global(SERVICE_LEVELS, "service_levels")
+
+
+def highlight(text: str, sentences: list[str]) -> Markup:
+    """The text, escaped, with each evidence sentence marked."""
+    html = str(escape(text))
+    for sentence in sorted(set(sentences), key=len, reverse=True):
+        needle = str(escape(sentence))
+        if needle and needle in html:
+            html = html.replace(needle, f"<mark>{needle}</mark>", 1)
+    return Markup(html)
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+
+
+def _load_user(secret: str) -> User | None:
+    user = accounts.session_user(secret)
+    if user is not None:
+        user.session_secret = secret
+    return user
+
+
+def _index():
+    return redirect(url_for("practice.index"))
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, code: str, message: str):
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
+def _http_error(exc: HTTPException):
+    code = (exc.name or "error").lower().replace(" ", "_")
+    if wants_json():
+        response = error_response(exc.code or 500, code, exc.description or exc.name)
+        if exc.code == 429 and exc.response is not None:
+            response.headers.update(
+                {k: v for k, v in exc.response.headers.items() if k.startswith(("Retry", "X-Rate"))}
+            )
+        return response
+    return render_template("errors/error.html", error=exc), exc.code
+
+
+def _unexpected_error(exc: Exception):
+    db.session.rollback()
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error")
+    if wants_json():
+        return error_response(500, "internal_error", "something went wrong on our side")
+    return render_template(
+        "errors/error.html", error=HTTPException(description="Something went wrong on our side.")
+    ), 500

@@ -1,0 +1,25 @@
+"""Role checks for pages: who may open which route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+
+def roles_required(*roles: str) -> Callable:
+    """Logged in (else the login page), and one of ``roles`` (else 403)."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def checked(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate

@@ -1,0 +1,185 @@
+"""API v1 views: authenticate the bearer token, parse JSON, call the services, commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, g, jsonify, request
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    RequestEntityTooLarge,
+    UnsupportedMediaType,
+)
+
+from trainer.extensions import db
+from trainer.models import Attempt
+from trainer.scoring.text import ReplyError, check_reply
+from trainer.services import accounts, practice, scenarios
+from trainer.services.replies import TurnError, submit
+from trainer.services.scoring import ScoringUnavailable
+from trainer.web import error_response
+from trainer.web.api import bp
+from trainer.web.scorer import provider, rubric
+
+
+class ApiError(HTTPException):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.error_code, self.description = status, code, message
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return error_response(exc.code, exc.error_code, exc.description)
+
+
+@bp.before_request
+def _authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = accounts.token_user(token.strip()) if scheme.lower() == "bearer" and token else None
+    if user is None:
+        raise ApiError(401, "unauthorized", "a valid bearer token is required")
+    g.user = user
+
+
+def roles(*allowed: str) -> Callable:
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def checked(*args, **kwargs):
+            if g.user.role not in allowed:
+                raise ApiError(403, "forbidden", f"this needs the role {' or '.join(allowed)}")
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def json_body() -> dict[str, Any]:
+    try:
+        data = request.get_json()
+    except RequestEntityTooLarge:
+        raise
+    except (BadRequest, UnsupportedMediaType):
+        data = None
+    if not isinstance(data, dict):
+        raise ApiError(
+            400, "invalid_json", "the body must be a JSON object (Content-Type: application/json)"
+        )
+    return data
+
+
+def _commit(response):
+    # The only writes here are a token's last use; committed so the read ends its transaction.
+    db.session.commit()
+    return response
+
+
+@bp.post("/score")
+def score():
+    data = json_body()
+    reply, context = data.get("reply"), data.get("context", "")
+    try:
+        check_reply(reply)
+        if not isinstance(context, str):
+            raise ReplyError("context must be text")
+    except ReplyError as exc:
+        raise ApiError(422, "invalid_reply", str(exc)) from exc
+    db.session.commit()
+    try:
+        result = provider().score(reply, context)
+    except ScoringUnavailable as exc:
+        raise ApiError(503, "scoring_unavailable", str(exc)) from exc
+    return jsonify(result.to_dict())
+
+
+@bp.get("/me")
+def me():
+    user = g.user
+    return _commit(
+        jsonify(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            role=user.role,
+            team=user.team.name if user.team else None,
+        )
+    )
+
+
+@bp.get("/scenarios")
+def scenario_list():
+    versions = scenarios.playable() if g.user.role in practice.PLAYERS else []
+    return _commit(
+        jsonify(
+            [
+                {
+                    "slug": v.slug,
+                    "version": v.version,
+                    "title": v.title,
+                    "language": v.language,
+                    "sector": v.sector,
+                    "difficulty": v.difficulty,
+                    "mode": v.mode,
+                }
+                for v in versions
+            ]
+        )
+    )
+
+
+@bp.post("/attempts")
+@roles(*practice.PLAYERS)
+def start_attempt():
+    slug = json_body().get("scenario")
+    if not isinstance(slug, str):
+        raise ApiError(422, "invalid_scenario", "scenario must be a scenario slug")
+    version = scenarios.active_version(slug)
+    if version is None:
+        raise ApiError(404, "not_found", f"no scenario {slug!r}")
+    attempt = practice.start_attempt(g.user, version)
+    db.session.commit()
+    opening = attempt.turns[0]
+    return jsonify(
+        id=attempt.id, customer={"text": opening.text, "mood": opening.mood}, done=False
+    ), 201
+
+
+@bp.post("/attempts/<int:attempt_id>/turns")
+@roles(*practice.PLAYERS)
+def reply(attempt_id: int):
+    data = json_body()
+    key = request.headers.get("Idempotency-Key")
+    try:
+        submitted = submit(attempt_id, g.user, data.get("reply"), key, provider(), rubric())
+    except TurnError as exc:
+        response = error_response(exc.status, exc.code, exc.message)
+        if exc.turn is not None:
+            response.headers["X-Turn"] = str(exc.turn)
+        if exc.status in (409, 503):
+            response.headers["Retry-After"] = "5"
+        return response
+    response = jsonify(submitted.response)
+    if submitted.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response, 200 if submitted.replayed else 201
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt(attempt_id: int):
+    found = db.session.get(Attempt, attempt_id)
+    if found is None or not practice.can_view(g.user, found):
+        # An agent learns nothing about other people's attempts, not even that they exist.
+        if found is None or g.user.role == "agent":
+            raise ApiError(404, "not_found", "no such attempt")
+        raise ApiError(403, "forbidden", "this attempt is not yours")
+    return _commit(jsonify(practice.attempt_document(found)))
+
+
+@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown(_rest: str):
+    abort(404)

@@ -1,0 +1,81 @@
+"""Account views: thin, the services do the work; each commits once."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from trainer.extensions import db, limiter
+from trainer.services import accounts, audit
+from trainer.web.auth import bp
+from trainer.web.auth.forms import LoginForm, PasswordForm
+
+
+def password_policy() -> accounts.PasswordPolicy:
+    config = current_app.config
+    return accounts.PasswordPolicy(config["PASSWORD_MEMORY_KIB"], config["PASSWORD_TIME_COST"])
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: an absolute or scheme-relative URL would be an open redirect.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("practice.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("practice.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data, password_policy())
+        if user is not None:
+            user.session_secret = accounts.open_session(user)
+            audit.record(
+                "user.login", actor=user, subject=f"user:{user.id}", ip=request.remote_addr
+            )
+            db.session.commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        audit.record("user.login_failed", ip=request.remote_addr, email=form.email.data[:254])
+        db.session.commit()
+        flash(_("E-mail or password is wrong."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    accounts.revoke_session(current_user.session_secret)
+    audit.record("user.logout", actor=current_user, subject=f"user:{current_user.id}")
+    db.session.commit()
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        policy = password_policy()
+        if not accounts.check_password(current_user, form.current.data, policy):
+            form.current.errors.append(_("This is not your current password."))
+        else:
+            user = current_user._get_current_object()
+            accounts.change_password(user, form.new.data, policy)
+            # Every session ended, this one included; the user goes on in a fresh one.
+            user.session_secret = accounts.open_session(user)
+            db.session.commit()
+            login_user(user)
+            flash(_("Password changed; every other session is logged out."), "info")
+            return redirect(url_for("practice.index"))
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,182 @@
+"""Practice views: parse, call the services, commit, render or redirect."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from trainer.extensions import db
+from trainer.models import Attempt
+from trainer.services import practice, scenarios
+from trainer.services.replies import TurnError, score_pending, submit
+from trainer.web import error_response, wants_json
+from trainer.web.access import roles_required
+from trainer.web.practice import bp
+from trainer.web.practice.forms import ActionForm, ReplyForm, new_key
+from trainer.web.scorer import provider, rubric
+
+LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
+
+
+@bp.get("/")
+@login_required
+def index():
+    language = request.args.get("language") or None
+    sector = request.args.get("sector") or None
+    difficulty = request.args.get("difficulty", type=int)
+    versions = scenarios.playable(language=language, sector=sector, difficulty=difficulty)
+    return render_template(
+        "practice/index.html",
+        versions=versions,
+        languages=LANGUAGES,
+        sectors=scenarios.sectors(),
+        chosen={"language": language, "sector": sector, "difficulty": difficulty},
+    )
+
+
+@bp.get("/scenarios/<slug>")
+@login_required
+def scenario(slug: str):
+    version = scenarios.active_version(slug) or abort(404)
+    return render_template(
+        "practice/scenario.html",
+        version=version,
+        scenario=scenarios.scenario_of(version),
+        form=ActionForm(),
+        can_play=current_user.role in practice.PLAYERS,
+    )
+
+
+@bp.post("/scenarios/<slug>/attempts")
+@roles_required(*practice.PLAYERS)
+def start(slug: str):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    version = scenarios.active_version(slug) or abort(404)
+    attempt = practice.start_attempt(current_user, version)
+    db.session.commit()
+    return redirect(url_for("practice.attempt", attempt_id=attempt.id))
+
+
+def _viewable(attempt_id: int) -> Attempt:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    if not practice.can_view(current_user, attempt):
+        abort(404 if current_user.role == "agent" else 403)
+    return attempt
+
+
+def _chat_context(attempt: Attempt) -> dict:
+    return {
+        "attempt": attempt,
+        "scenario": practice.scenario_for(attempt),
+        "owner": attempt.user_id == current_user.id,
+        "feedback": {t.id: t.response["feedback"] for t in attempt.turns if t.response is not None},
+        "pending": next(
+            (t for t in attempt.turns if t.score_status in ("pending", "failed")), None
+        ),
+        "action": ActionForm(),
+        "rubric": rubric(),
+    }
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    attempt = _viewable(attempt_id)
+    return render_template(
+        "practice/attempt.html", form=ReplyForm(formdata=None), **_chat_context(attempt)
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>/turns")
+@roles_required(*practice.PLAYERS)
+def reply(attempt_id: int):
+    form = ReplyForm()
+    as_json = wants_json()
+    if not form.validate_on_submit():
+        message = "; ".join(e for errors in form.errors.values() for e in errors)
+        if as_json:
+            return error_response(400, "invalid_form", message)
+        return _rerender(attempt_id, form, message, 400)
+    try:
+        submitted = submit(
+            attempt_id, current_user, form.reply.data, form.key.data or None, provider(), rubric()
+        )
+    except TurnError as exc:
+        if as_json:
+            return error_response(exc.status, exc.code, exc.message)
+        if exc.status == 404:
+            abort(404)
+        if exc.code == "scoring_unavailable":
+            flash(exc.message, "error")
+            return redirect(url_for("practice.attempt", attempt_id=attempt_id))
+        return _rerender(attempt_id, form, exc.message, exc.status)
+    if as_json:
+        attempt = db.session.get(Attempt, attempt_id)
+        context = _chat_context(attempt)
+        new_turns = [t for t in attempt.turns if t.position >= _first_new(attempt, submitted)]
+        return jsonify(
+            html=render_template("practice/_turns.html", turns=new_turns, **context),
+            summary=render_template("practice/_summary.html", **context)
+            if attempt.status == "done"
+            else None,
+            mood=attempt.mood,
+            done=attempt.status == "done",
+            key=new_key(),
+            response=submitted.response,
+        )
+    return redirect(url_for("practice.attempt", attempt_id=attempt_id, _anchor="latest"))
+
+
+def _first_new(attempt: Attempt, submitted) -> int:
+    number = submitted.response["turn"]
+    return next(t.position for t in attempt.turns if t.number == number)
+
+
+def _rerender(attempt_id: int, form: ReplyForm, message: str, status: int):
+    """The chat page again with the trainee's text still in the box and the reason shown."""
+    attempt = _viewable(attempt_id)
+    form.key.data = new_key()
+    return render_template(
+        "practice/attempt.html", form=form, error=message, **_chat_context(attempt)
+    ), status
+
+
+@bp.post("/attempts/<int:attempt_id>/rescore")
+@roles_required(*practice.PLAYERS)
+def rescore(attempt_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        score_pending(attempt_id, current_user, provider(), rubric())
+    except TurnError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(exc.message, "error")
+    return redirect(url_for("practice.attempt", attempt_id=attempt_id, _anchor="latest"))
+
+
+@bp.post("/attempts/<int:attempt_id>/abandon")
+@roles_required(*practice.PLAYERS)
+def abandon(attempt_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    attempt = practice.locked_attempt(attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    try:
+        practice.abandon(attempt)
+    except practice.PracticeError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("practice.attempt", attempt_id=attempt_id))
+
+
+@bp.get("/history")
+@login_required
+def history():
+    return render_template("practice/history.html", attempts=practice.attempts_of(current_user))
