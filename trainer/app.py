@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from trainer import config as settings
 from trainer.extensions import babel, csrf, db, limiter, login_manager, migrate
+from trainer.services.customers import Customers
 from trainer.services.scoring import ScorerProvider, real_scorer_factory
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -42,7 +43,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     factory = app.config["TRAINER_SCORER_FACTORY"] or real_scorer_factory(
         app.config["TRAINER_MODEL_DIR"]
     )
-    app.extensions["trainer.scorer"] = ScorerProvider(factory)
+    provider = app.extensions["trainer.scorer"] = ScorerProvider(factory)
+    generator = None
+    if app.config["TRAINER_CUSTOMER_LM"]:
+        from trainer.core.generative import LanguageModelCustomer
+
+        generator = LanguageModelCustomer(app.config["TRAINER_CUSTOMER_LM"])
+    app.extensions["trainer.customers"] = Customers(provider, generator)
 
     from trainer.web import register
 

@@ -89,8 +89,20 @@ def evaluate(file: Path, as_json: bool, dimensions: tuple[str, ...]) -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("-n", "--inputs", default=200, show_default=True, help="Pairs drawn from the corpus.")
-def bench(as_json: bool, inputs: int) -> None:
+@click.option(
+    "--customer",
+    is_flag=True,
+    help="Instead: the time the modelled customer adds per turn beyond scoring.",
+)
+def bench(as_json: bool, inputs: int, customer: bool) -> None:
     """Scorer latency and throughput, and the bare encoder's on the same inputs, with ratios."""
+    if customer:
+        from trainer.services.customer_bench import format_customer_bench, run_customer_bench
+
+        root = Path(__file__).resolve().parents[1]
+        result = run_customer_bench(_scorer(), root / "scenarios")
+        click.echo(json.dumps(result, indent=1) if as_json else format_customer_bench(result))
+        return
     from trainer.scoring.bench import bench_pairs, format_bench, run_bench
 
     result = run_bench(_scorer(), bench_pairs(inputs))
@@ -261,13 +273,13 @@ def users_create(email: str, role: str, name: str | None, team: str | None, toke
 @cli.command()
 def rescore() -> None:
     """Score every saved reply that has no score yet (kept when the scorer was unavailable)."""
-    from trainer.scoring.rubric import load_rubric
     from trainer.services.replies import TurnError, score_all_pending
+    from trainer.web.scorer import kit
 
     app = _app()
     with app.app_context():
         try:
-            scored = score_all_pending(app.extensions["trainer.scorer"], load_rubric())
+            scored = score_all_pending(kit())
         except TurnError as exc:
             _fail(exc.message, 1)
         click.echo(f"scored {scored} saved repl{'y' if scored == 1 else 'ies'}")

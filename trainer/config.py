@@ -16,6 +16,7 @@ ENVIRONMENT = {
     "TRAINER_ENV": "TRAINER_ENV",
     "TRAINER_MODEL_DIR": "TRAINER_MODEL_DIR",
     "TRAINER_SCENARIO_DIR": "TRAINER_SCENARIO_DIR",
+    "TRAINER_CUSTOMER_LM": "TRAINER_CUSTOMER_LM",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
 }
 
@@ -33,6 +34,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "TRAINER_MODEL_DIR": None,
         "TRAINER_SCENARIO_DIR": str(Path(__file__).resolve().parents[1] / "scenarios"),
+        #: A folder with a local causal language model for generated customer lines (optional).
+        "TRAINER_CUSTOMER_LM": None,
         #: Builds the scorer on first use; tests put a fake here.
         "TRAINER_SCORER_FACTORY": None,
         "SESSION_COOKIE_HTTPONLY": True,

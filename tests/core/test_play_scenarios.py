@@ -12,7 +12,11 @@ from trainer.services.scoring import verdict_of
 
 pytestmark = pytest.mark.slow
 
-SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
+SCENARIOS = [
+    p
+    for p in sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
+    if load_scenario(p).mode == "scripted"
+]
 HOSTILE = {
     "en": "That's not my problem. You should have read the terms before complaining.",
     "id": "Itu bukan urusan kami ya, harusnya Bapak baca syarat dan ketentuannya dulu.",

@@ -11,7 +11,8 @@ from trainer.core.scenario import load_scenario
 
 pytestmark = pytest.mark.slow
 
-SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
+ALL = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
+SCENARIOS = [s for s in ALL if load_scenario(ROOT / "scenarios" / f"{s}.yaml").mode == "scripted"]
 HOSTILE = {
     "dismissive": {
         "en": "Calm down, it's not a big deal. There's nothing I can do, just wait like everyone.",
@@ -78,5 +79,5 @@ def test_hostile_replies_escalate_at_level_1_or_less(client, headers, scenario_l
 @pytest.fixture
 def scenario_listing(client, headers) -> dict[str, str]:
     listing = client.get("/api/v1/scenarios", headers=headers).json
-    assert sorted(s["slug"] for s in listing) == SCENARIOS
+    assert sorted(s["slug"] for s in listing) == ALL
     return {s["slug"]: s["language"] for s in listing}

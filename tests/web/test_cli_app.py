@@ -12,6 +12,8 @@ from trainer.extensions import db
 from trainer.models import ScenarioVersion, Turn, User
 from trainer.services import accounts
 
+SCENARIO_FILES = len(list((ROOT / "scenarios").glob("*.yaml")))
+
 
 @pytest.fixture
 def database(tmp_path, monkeypatch) -> str:
@@ -35,10 +37,10 @@ def test_setup_creates_demo_accounts_once_and_syncs_new_versions_only(database):
     second = invoke("setup")
     assert second.exit_code == 0
     assert "@demo.local" not in second.output
-    assert "0 new version(s), 10 unchanged" in second.stderr
+    assert f"0 new version(s), {SCENARIO_FILES} unchanged" in second.stderr
     app = create_app(test_config(database))
     with app.app_context():
-        assert db.session.query(ScenarioVersion).count() == 10
+        assert db.session.query(ScenarioVersion).count() == SCENARIO_FILES
         agent = accounts.find_user("agent@demo.local")
         password = next(p for role, _, p in lines if role == "agent")
         assert accounts.check_password(agent, password, accounts.PasswordPolicy())

@@ -10,7 +10,7 @@ from tests.web.conftest import FakeScorer
 from trainer.extensions import db
 from trainer.models import Attempt, Turn
 from trainer.services import replies
-from trainer.web.scorer import provider, rubric
+from trainer.web.scorer import kit
 
 GOOD = "Great reply. I am sorry; a technician comes today and I will call you at five."
 
@@ -54,7 +54,7 @@ def test_reply_is_kept_when_the_model_is_missing_and_scored_later(app, client, h
 
     Switchable.broken = False
     with app.app_context():
-        assert replies.score_all_pending(provider(), rubric()) == 1
+        assert replies.score_all_pending(kit()) == 1
     document = client.get(f"/api/v1/attempts/{attempt['id']}", headers=headers).json
     agent_turn = next(t for t in document["transcript"] if t["speaker"] == "agent")
     assert agent_turn["score_status"] == "scored"

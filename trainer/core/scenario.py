@@ -8,7 +8,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from trainer.authored import AuthoredFileError, Problem, line_of, load_data
 from trainer.vocabulary import REPLY_FLAGS
@@ -86,8 +93,81 @@ class Customer(_Authored):
     patience: int = Field(ge=1, le=10)
 
 
+#: What a modelled customer can do on a turn.
+INTENTS = ("complain", "demand", "doubt", "push_back", "accept", "thank", "escalate")
+#: Intents that end the conversation.
+FINAL_INTENTS = ("accept", "thank", "escalate")
+#: Intents the agent answers, each with exemplar replies.
+OPEN_INTENTS = ("complain", "demand", "doubt", "push_back")
+#: Slots a line may use, filled from the conversation.
+SLOTS = ("agent_name", "remedy", "deadline", "customer_name")
+SLOT = re.compile(r"\{([a-z_]+)\}")
+Intent = Literal[INTENTS]  # type: ignore[valid-type]
+OpenIntent = Literal[OPEN_INTENTS]  # type: ignore[valid-type]
+
+
+class Trigger(_Authored):
+    """Words that make this customer angrier, and why (shown in feedback)."""
+
+    #: Phrases matched case-insensitively in the agent's reply.
+    says: list[Text] = Field(min_length=1)
+    #: Why it inflames this customer.
+    why: Text
+
+
+class Persona(_Authored):
+    """What the modelled customer needs; ``customer.persona`` says who they are."""
+
+    #: What they need from this contact.
+    needs: Text
+    #: Offers that would satisfy them (compared with what the agent offers).
+    satisfied_by: list[Text] = Field(min_length=1)
+    #: What makes it worse.
+    triggers: list[Trigger] = []
+
+
+class Dynamics(_Authored):
+    """Mood dynamics; each unset value follows from the scenario's difficulty."""
+
+    #: How strongly validation, empathy and a concrete plan calm the customer.
+    calm_rate: float | None = Field(default=None, ge=0.1, le=3)
+    #: How strongly anti-patterns and triggers inflame them.
+    inflame_rate: float | None = Field(default=None, ge=0.1, le=3)
+    #: Random mood swing per turn (seeded).
+    volatility: float | None = Field(default=None, ge=0, le=2)
+    #: How fast trust comes back after good replies (0-1).
+    forgiveness: float | None = Field(default=None, ge=0, le=1)
+    #: Concrete offers needed before the customer accepts.
+    offers_needed: int | None = Field(default=None, ge=1, le=4)
+
+
+class LineBank(_Authored):
+    """Customer lines for one intent, by mood band: high 7-10, mid 4-6, low 0-3."""
+
+    high: list[Text] = []
+    mid: list[Text] = []
+    low: list[Text] = []
+
+    def all(self) -> list[str]:
+        return [*self.high, *self.mid, *self.low]
+
+
+class CustomerModel(_Authored):
+    """The ``model`` section: a simulated customer driven by mood, trust and patience."""
+
+    #: The customer's first line.
+    opening: Text
+    persona: Persona
+    dynamics: Dynamics = Dynamics()
+    #: Lines per intent and mood band; {agent_name}, {remedy}, {deadline}, {customer_name} slots.
+    lines: dict[Intent, LineBank]
+    #: Agent replies at service level 3-4 answering each open intent ("an example of a better
+    #: reply"; tests play them).
+    exemplars: dict[OpenIntent, list[Text]]
+
+
 class Scenario(_Authored):
-    """A scripted escalation scenario (``mode: scripted``)."""
+    """An escalation scenario: scripted (``script``) or modelled (``mode: model``, ``model``)."""
 
     id: Annotated[str, StringConstraints(pattern=SLUG.pattern, max_length=60)]
     version: int = Field(ge=1)
@@ -99,7 +179,18 @@ class Scenario(_Authored):
     target_level: ServiceLevel
     objectives: list[Text] = Field(min_length=1)
     customer: Customer
-    script: Script
+    #: scripted (a script of customer lines) or model (a simulated customer).
+    mode: Literal["scripted", "model"] = "scripted"
+    script: Script | None = None
+    model: CustomerModel | None = None
+
+    @model_validator(mode="after")
+    def _one_customer(self) -> Scenario:
+        if self.mode == "scripted" and (self.script is None or self.model is not None):
+            raise ValueError("a scripted scenario needs `script` and no `model`")
+        if self.mode == "model" and (self.model is None or self.script is not None):
+            raise ValueError("a modelled scenario (mode: model) needs `model` and no `script`")
+        return self
 
     @field_validator("objectives")
     @classmethod
@@ -107,10 +198,6 @@ class Scenario(_Authored):
         if len(set(objectives)) != len(objectives):
             raise ValueError("objectives must be distinct")
         return objectives
-
-    @property
-    def mode(self) -> str:
-        return "scripted"
 
     def content_hash(self) -> str:
         blob = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
@@ -174,6 +261,47 @@ def _script_problems(scenario: Scenario, data: Any, path: str) -> list[Problem]:
     return problems
 
 
+#: Lines an open intent needs so that a long attempt never repeats one.
+MIN_LINES = 3
+
+
+def _model_problems(scenario: Scenario, data: Any, path: str) -> list[Problem]:
+    """What the schema cannot say about a customer model: every intent speaks, slots exist."""
+    model = scenario.model
+    problems: list[Problem] = []
+
+    def at(*loc: str | int) -> int:
+        return line_of(data, ("model", *loc))
+
+    for intent in INTENTS:
+        bank = model.lines.get(intent)
+        count = len(bank.all()) if bank else 0
+        needed = 1 if intent in FINAL_INTENTS else MIN_LINES
+        if count < needed:
+            problems.append(
+                Problem(path, at("lines"), f"intent {intent!r} needs at least {needed} line(s)")
+            )
+        for band in ("high", "mid", "low"):
+            for i, line in enumerate(getattr(bank, band) if bank else []):
+                for slot in SLOT.findall(line):
+                    if slot not in SLOTS:
+                        problems.append(
+                            Problem(
+                                path,
+                                at("lines", intent, band, i),
+                                f"unknown slot {{{slot}}} (known: {', '.join(SLOTS)})",
+                            )
+                        )
+    for intent in OPEN_INTENTS:
+        if not model.exemplars.get(intent):
+            problems.append(
+                Problem(path, at("exemplars"), f"intent {intent!r} needs an exemplar reply")
+            )
+    if SLOT.search(model.opening):
+        problems.append(Problem(path, at("opening"), "the opening line cannot use slots"))
+    return problems
+
+
 def _reachable(scenario: Scenario) -> set[str]:
     nodes = scenario.script.nodes
     seen: set[str] = set()
@@ -194,7 +322,10 @@ def load_scenario(path: Path | str, *, text: str | None = None) -> Scenario:
     """Read, validate and cross-check one scenario file; raise AuthoredFileError on problems."""
     name = str(path)
     scenario, data = load_data(Scenario, path, text=text)
-    problems = _script_problems(scenario, data, name)
+    if scenario.mode == "model":
+        problems = _model_problems(scenario, data, name)
+    else:
+        problems = _script_problems(scenario, data, name)
     if Path(name).stem != scenario.id:
         message = f"id {scenario.id!r} must match the file name {Path(name).stem!r}"
         problems.append(Problem(name, line_of(data, ("id",)), message))

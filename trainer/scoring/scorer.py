@@ -56,6 +56,9 @@ class ScoreResult:
     relevance: float | None
     #: Sentences ignored because they addressed the scorer.
     ignored: list[str]
+    #: The reply's unit vector in the encoder's space (for the simulated customer's line choice);
+    #: not part of the JSON.
+    vector: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -222,7 +225,13 @@ class Scorer:
             flag_probabilities={f: float(out.flags[f][0]) for f in LEARNED_FLAGS},
             relevance=relevance,
             ignored=list(prep.injected),
+            vector=vectors.reply,
         )
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of ``texts`` from the scorer's encoder (one model in memory)."""
+        with self._lock:
+            return self.encoder.embed(list(texts))
 
     def _evidence(
         self, sentence_vectors: np.ndarray, ctx, prep: PreparedReply, verdict: Judgement

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict
-from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import select
 
-from trainer.core import engine
 from trainer.core.metrics import attempt_metrics
-from trainer.core.scenario import Node, Scenario
+from trainer.core.scenario import Scenario
 from trainer.extensions import db
 from trainer.models import (
     Attempt,
@@ -23,8 +20,9 @@ from trainer.models import (
     utcnow,
 )
 from trainer.scoring.rubric import Rubric
+from trainer.services import customers
+from trainer.services.customers import PracticeKit
 from trainer.services.scenarios import scenario_of
-from trainer.services.scoring import verdict_of
 from trainer.vocabulary import DIMENSIONS
 
 #: Roles that may play scenarios (trainers play-test them).
@@ -52,28 +50,10 @@ class NotPlayable(PracticeError):
     status = 404
 
 
-def _state_of(attempt: Attempt) -> engine.ScriptState:
-    data = dict(attempt.state)
-    data["path"] = tuple(data.get("path", ()))
-    return engine.ScriptState(**data)
-
-
-def _state_dict(state: engine.ScriptState) -> dict[str, Any]:
-    data = asdict(state)
-    data["path"] = list(state.path)
-    return data
-
-
 def start_attempt(user: User, version: ScenarioVersion, seed: int | None = None) -> Attempt:
-    scenario = scenario_of(version)
-    state, opening = engine.start(scenario)
-    attempt = Attempt(
-        user=user,
-        scenario=version,
-        seed=secrets.randbelow(2**31) if seed is None else seed,
-        state=_state_dict(state),
-        mood=opening.mood,
-    )
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    state, opening = customers.opening(scenario_of(version), seed)
+    attempt = Attempt(user=user, scenario=version, seed=seed, state=state, mood=opening.mood)
     attempt.turns.append(Turn(position=0, speaker="customer", text=opening.text, mood=opening.mood))
     db.session.add(attempt)
     db.session.flush()
@@ -162,13 +142,19 @@ def store_score(turn: Turn, result: Any) -> TurnScore:
     return score
 
 
-def apply_score(turn: Turn, result: Any, rubric: Rubric) -> dict[str, Any]:
+def apply_score(turn: Turn, result: Any, kit: PracticeKit) -> dict[str, Any]:
     """Store the score, move the customer on, finish the attempt if it ended; the API response."""
     attempt = turn.attempt
-    scenario = scenario_of(attempt.scenario)
-    state = _state_of(attempt)
-    answered = scenario.script.nodes[state.node]
-    new_state, customer = engine.advance(scenario, state, verdict_of(result))
+    history = [(t.speaker, t.text) for t in attempt.turns]
+    answer = customers.answer(
+        scenario_of(attempt.scenario),
+        attempt.state,
+        turn.text,
+        result,
+        attempt.seed,
+        kit.customers,
+        history,
+    )
     store_score(turn, result)
     turn.score_status = "scored"
     turn.score_error = None
@@ -176,28 +162,29 @@ def apply_score(turn: Turn, result: Any, rubric: Rubric) -> dict[str, Any]:
         Turn(
             position=len(attempt.turns),
             speaker="customer",
-            text=customer.text,
-            mood=customer.mood,
+            text=answer.customer.text,
+            mood=answer.customer.mood,
         )
     )
-    attempt.state = _state_dict(new_state)
-    attempt.mood = customer.mood
+    attempt.state = answer.state
+    attempt.mood = answer.customer.mood
     attempt.model_version = result.model_version
-    attempt.status = "done" if new_state.done else "active"
-    if new_state.done:
-        finish(attempt, new_state.outcome or "abandoned")
+    attempt.status = "active"
+    if answer.outcome is not None:
+        finish(attempt, answer.outcome)
+    done = attempt.status == "done"
     response = {
         "turn": turn.number,
         "scores": {name: result.dimensions[name].to_dict() for name in DIMENSIONS},
         "flags": list(result.flags),
         "service_level": result.service_level,
         "model_version": result.model_version,
-        "feedback": feedback(result, answered, rubric, attempt.seed),
-        "customer": {"text": customer.text, "mood": customer.mood},
-        "done": new_state.done,
+        "feedback": feedback(result, answer, kit.rubric),
+        "customer": {"text": answer.customer.text, "mood": answer.customer.mood},
+        "done": done,
         "outcome": attempt.outcome,
     }
-    if new_state.done:
+    if done:
         response["attempt"] = {"service_level": attempt.service_level, "metrics": attempt.metrics}
     turn.response = response
     db.session.flush()
@@ -212,11 +199,10 @@ def finish(attempt: Attempt, outcome: str) -> None:
     attempt.status = "done"
     attempt.outcome = outcome
     attempt.ended_at = utcnow()
-    path = attempt.state.get("path", [])
     metrics = attempt_metrics(
         final_mood=attempt.mood,
         outcome=outcome,
-        repeats=sum(1 for a, b in pairwise(path) if a == b),
+        repeats=customers.repeats(attempt.state),
         turn_levels=turn_levels(attempt),
         started_at=attempt.started_at,
         ended_at=attempt.ended_at,
@@ -231,13 +217,7 @@ def abandon(attempt: Attempt) -> None:
     finish(attempt, "abandoned")
 
 
-def exemplar(node: Node, seed: int) -> str | None:
-    if not node.exemplars:
-        return None
-    return node.exemplars[seed % len(node.exemplars)]
-
-
-def feedback(result: Any, answered: Node, rubric: Rubric, seed: int) -> dict[str, Any]:
+def feedback(result: Any, answer: customers.Answer, rubric: Rubric) -> dict[str, Any]:
     """What the trainee reads after a reply: per dimension, flags explained, what was missing."""
     dimensions = {}
     missing = []
@@ -256,7 +236,8 @@ def feedback(result: Any, answered: Node, rubric: Rubric, seed: int) -> dict[str
         "dimensions": dimensions,
         "flags": [{"name": f, "explain": rubric.flag(f).explain} for f in result.flags],
         "missing": missing,
-        "exemplar": exemplar(answered, seed),
+        "exemplar": answer.exemplar,
+        "customer_triggers": answer.triggers,
     }
 
 

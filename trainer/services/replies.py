@@ -13,10 +13,10 @@ from typing import Any
 
 from trainer.extensions import db
 from trainer.models import Turn, User
-from trainer.scoring.rubric import Rubric
 from trainer.scoring.text import ReplyError, check_reply
 from trainer.services import practice
-from trainer.services.scoring import ScorerProvider, ScoringUnavailable
+from trainer.services.customers import PracticeKit
+from trainer.services.scoring import ScoringUnavailable
 
 #: Longer replies are refused before they are saved (the scorer reads 256 tokens anyway).
 MAX_REPLY_CHARS = 10_000
@@ -43,8 +43,7 @@ def submit(
     user: User,
     text: Any,
     key: str | None,
-    scorer: ScorerProvider,
-    rubric: Rubric,
+    kit: PracticeKit,
 ) -> Submitted:
     """Take the agent's reply: it is committed before scoring, so a failure cannot lose it."""
     attempt = practice.locked_attempt(attempt_id)
@@ -57,7 +56,7 @@ def submit(
         if previous.score_status == "failed":  # a retry after the scorer failed: try again now
             saved = _saved(previous)
             db.session.commit()
-            return Submitted(score_saved(saved, scorer, rubric))
+            return Submitted(score_saved(saved, kit))
         raise TurnError(
             409, "reply_pending", "this reply is saved and still being scored", previous.number
         )
@@ -75,7 +74,7 @@ def submit(
         raise TurnError(exc.status, exc.code, str(exc)) from exc
     saved = _saved(turn)
     db.session.commit()
-    return Submitted(score_saved(saved, scorer, rubric))
+    return Submitted(score_saved(saved, kit))
 
 
 @dataclass(frozen=True)
@@ -93,10 +92,10 @@ def _saved(turn: Turn) -> SavedReply:
     return SavedReply(turn.id, turn.number, turn.text, context)
 
 
-def score_saved(saved: SavedReply, scorer: ScorerProvider, rubric: Rubric) -> dict[str, Any]:
+def score_saved(saved: SavedReply, kit: PracticeKit) -> dict[str, Any]:
     """Score a saved reply and move the attempt on; on failure keep it unscored and say so."""
     try:
-        result = scorer.score(saved.text, saved.context)
+        result = kit.scorer.score(saved.text, saved.context)
     except (ScoringUnavailable, ReplyError) as exc:
         practice.mark_unscored(db.session.get(Turn, saved.turn_id), str(exc))
         db.session.commit()
@@ -108,12 +107,12 @@ def score_saved(saved: SavedReply, scorer: ScorerProvider, rubric: Rubric) -> di
             "will be scored as soon as the scorer is back, and you can go on then.",
             saved.number,
         ) from exc
-    response = practice.apply_score(db.session.get(Turn, saved.turn_id), result, rubric)
+    response = practice.apply_score(db.session.get(Turn, saved.turn_id), result, kit)
     db.session.commit()
     return response
 
 
-def score_pending(attempt_id: int, user: User, scorer: ScorerProvider, rubric: Rubric) -> dict:
+def score_pending(attempt_id: int, user: User, kit: PracticeKit) -> dict:
     """Retry scoring the attempt's saved but unscored reply (the chat page's button)."""
     attempt = practice.locked_attempt(attempt_id)
     if attempt is None or attempt.user_id != user.id:
@@ -123,13 +122,13 @@ def score_pending(attempt_id: int, user: User, scorer: ScorerProvider, rubric: R
         raise TurnError(409, "nothing_pending", "every reply of this attempt is scored")
     saved = _saved(turn)
     db.session.commit()
-    return score_saved(saved, scorer, rubric)
+    return score_saved(saved, kit)
 
 
-def score_all_pending(scorer: ScorerProvider, rubric: Rubric) -> int:
+def score_all_pending(kit: PracticeKit) -> int:
     """Score every saved reply without a score, oldest first (``trainer rescore``)."""
     pending = [_saved(t) for t in practice.pending_turns()]
     db.session.commit()
     for saved in pending:
-        score_saved(saved, scorer, rubric)
+        score_saved(saved, kit)
     return len(pending)

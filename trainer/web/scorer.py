@@ -1,10 +1,11 @@
-"""The app's scorer and rubric, built once per process and kept on the app."""
+"""The app's scorer, rubric and simulated customers, built once per process and kept on the app."""
 
 from __future__ import annotations
 
 from flask import current_app
 
 from trainer.scoring.rubric import Rubric, load_rubric
+from trainer.services.customers import PracticeKit
 from trainer.services.scoring import ScorerProvider
 
 
@@ -17,3 +18,7 @@ def rubric() -> Rubric:
     if cached is None:
         cached = current_app.extensions["trainer.rubric"] = load_rubric()
     return cached
+
+
+def kit() -> PracticeKit:
+    return PracticeKit(provider(), rubric(), current_app.extensions["trainer.customers"])

@@ -22,7 +22,7 @@ from trainer.services.replies import TurnError, submit
 from trainer.services.scoring import ScoringUnavailable
 from trainer.web import error_response
 from trainer.web.api import bp
-from trainer.web.scorer import provider, rubric
+from trainer.web.scorer import kit, provider
 
 
 class ApiError(HTTPException):
@@ -155,7 +155,7 @@ def reply(attempt_id: int):
     data = json_body()
     key = request.headers.get("Idempotency-Key")
     try:
-        submitted = submit(attempt_id, g.user, data.get("reply"), key, provider(), rubric())
+        submitted = submit(attempt_id, g.user, data.get("reply"), key, kit())
     except TurnError as exc:
         response = error_response(exc.status, exc.code, exc.message)
         if exc.turn is not None:

@@ -13,7 +13,7 @@ from trainer.web import error_response, wants_json
 from trainer.web.access import roles_required
 from trainer.web.practice import bp
 from trainer.web.practice.forms import ActionForm, ReplyForm, new_key
-from trainer.web.scorer import provider, rubric
+from trainer.web.scorer import kit, rubric
 
 LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
 
@@ -102,9 +102,7 @@ def reply(attempt_id: int):
             return error_response(400, "invalid_form", message)
         return _rerender(attempt_id, form, message, 400)
     try:
-        submitted = submit(
-            attempt_id, current_user, form.reply.data, form.key.data or None, provider(), rubric()
-        )
+        submitted = submit(attempt_id, current_user, form.reply.data, form.key.data or None, kit())
     except TurnError as exc:
         if as_json:
             return error_response(exc.status, exc.code, exc.message)
@@ -151,7 +149,7 @@ def rescore(attempt_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        score_pending(attempt_id, current_user, provider(), rubric())
+        score_pending(attempt_id, current_user, kit())
     except TurnError as exc:
         if exc.status == 404:
             abort(404)
