@@ -271,18 +271,60 @@ def users_create(email: str, role: str, name: str | None, team: str | None, toke
 
 
 @cli.command()
-def rescore() -> None:
-    """Score every saved reply that has no score yet (kept when the scorer was unavailable)."""
+@click.option(
+    "--model-version",
+    default=None,
+    help="Re-score every scored reply with this model version into new rows (old rows stay).",
+)
+@click.option(
+    "--model-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where that model is (default: $TRAINER_MODEL_DIR or models/).",
+)
+def rescore(model_version: str | None, model_dir: Path | None) -> None:
+    """Score saved replies that have no score yet; with --model-version, re-score history."""
     from trainer.services.replies import TurnError, score_all_pending
     from trainer.web.scorer import kit
 
     app = _app()
     with app.app_context():
+        if model_version is None:
+            try:
+                scored = score_all_pending(kit())
+            except TurnError as exc:
+                _fail(exc.message, 1)
+            click.echo(f"scored {scored} saved repl{'y' if scored == 1 else 'ies'}")
+            return
+        from trainer.scoring import load_scorer
+        from trainer.services.calibration import rescore_history
+
         try:
-            scored = score_all_pending(kit())
-        except TurnError as exc:
-            _fail(exc.message, 1)
-        click.echo(f"scored {scored} saved repl{'y' if scored == 1 else 'ies'}")
+            scorer = load_scorer(model_dir or app.config["TRAINER_MODEL_DIR"])
+        except (OSError, ValueError) as exc:
+            _fail(str(exc), 1)
+        if scorer.model_version != model_version:
+            _fail(f"the model there is {scorer.model_version}, not {model_version}", 1)
+        added = rescore_history(scorer)
+        click.echo(f"re-scored {added} repl{'y' if added == 1 else 'ies'} with {model_version}")
+
+
+@cli.command("export-corrections")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The JSONL file to write (default: instance/corrections.jsonl).",
+)
+def export_corrections(output: Path | None) -> None:
+    """Write trainer-reviewed replies in the labelled-set format (for train --with-corrections)."""
+    from trainer.services.calibration import export_corrections as export
+
+    app = _app()
+    with app.app_context():
+        path = output or Path(app.instance_path) / "corrections.jsonl"
+        count = export(path)
+    click.echo(f"wrote {count} correction(s) to {path}")
 
 
 @cli.command()
@@ -328,6 +370,76 @@ def loadbench(
         _fail(str(exc), 1)
     click.echo(json.dumps(report.to_dict(), indent=1) if as_json else format_report(report))
     if not report.ok:
+        sys.exit(1)
+
+
+@cli.command("demo-data")
+@click.option("--agents", default=50, show_default=True, type=click.IntRange(1, 5000))
+@click.option(
+    "--attempts",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 2000),
+    help="Attempts per agent, spread over the last 12 weeks.",
+)
+@click.option("--seed", default=1, show_default=True, type=int, help="Random seed (repeatable).")
+def demo_data(agents: int, attempts: int, seed: int) -> None:
+    """Seed demo teams, agents and scored attempts into the configured database (bulk inserts).
+
+    Run `trainer setup` first (the scenarios must be synced). The demo users share one password,
+    printed once.
+    """
+    import secrets
+
+    from sqlalchemy.exc import DBAPIError
+
+    from trainer.extensions import db
+    from trainer.services import accounts
+    from trainer.services.demo_data import DemoDataError, refresh_statistics, seed_demo_data
+
+    app = _app()
+    password = secrets.token_urlsafe(12)
+    with app.app_context():
+        try:
+            report = seed_demo_data(
+                agents=agents,
+                attempts=attempts,
+                seed=seed,
+                password_hash=accounts.hash_password(password, _policy(app)),
+            )
+            db.session.commit()
+            refresh_statistics()
+            db.session.commit()
+        except DemoDataError as exc:
+            _fail(str(exc), 1)
+        except DBAPIError as exc:
+            _fail(f"cannot seed the database ({exc.orig}); run `trainer setup` first", 1)
+    click.echo(
+        f"seeded {report.teams} teams, {report.trainers} trainers, {report.agents} agents, "
+        f"{report.attempts} attempts, {report.turns} turns, {report.scores} scores, "
+        f"{report.reviews} reviews in {report.seconds:.1f} s"
+    )
+    click.echo(f"demo users' password (shown this once): {password}")
+
+
+@cli.command("bench-reports")
+@click.option("--repeat", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def bench_reports(repeat: int, as_json: bool) -> None:
+    """Median time and SQL query count of the agent scorecard and the team view (as HR).
+
+    Run it on a database seeded with `trainer demo-data`. Exits 1 if a page misses its goal.
+    """
+    from trainer.services.demo_data import DemoDataError, format_bench
+    from trainer.services.demo_data import bench_reports as run
+
+    app = _app()
+    try:
+        result = run(app, _policy(app), repeat=repeat)
+    except DemoDataError as exc:
+        _fail(str(exc), 1)
+    click.echo(json.dumps(result, indent=1) if as_json else format_bench(result))
+    if not all(page["ok"] for page in result["pages"].values()):
         sys.exit(1)
 
 

@@ -46,6 +46,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         #: Login attempts per address (Flask-Limiter syntax); memory:// for one process,
         #: redis://127.0.0.1:6379 when several processes serve.
         "LOGIN_RATE_LIMIT": "10 per minute",
+        #: Days after a reply in which the trainee may dispute its score.
+        "DISPUTE_WINDOW_DAYS": 14,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "en",

@@ -179,6 +179,7 @@ class Attempt(db.Model):
     """One trainee playing one scenario version from the customer's first line to an outcome."""
 
     __tablename__ = "attempts"
+    __table_args__ = (Index("ix_attempts_user_id_started_at", "user_id", "started_at"),)
 
     #: Surrogate key.
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,6 +203,10 @@ class Attempt(db.Model):
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: The customer's current mood 0-10.
     mood: Mapped[int]
+    #: practice | certification (counts for HR) | playtest (a trainer testing; never counts).
+    purpose: Mapped[str] = mapped_column(String(16), default="practice", server_default="practice")
+    #: The assignment this attempt was played for, if any.
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
     #: When the first customer line was shown.
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: When the attempt ended.
@@ -258,10 +263,24 @@ class Turn(db.Model):
         back_populates="turn", order_by="TurnScore.id", cascade="all, delete-orphan"
     )
 
+    reviews: Mapped[list[TurnReview]] = relationship(
+        back_populates="turn", order_by="TurnReview.id", cascade="all, delete-orphan"
+    )
+
     @property
     def score(self) -> TurnScore | None:
         """The score the attempt was played with (the first one)."""
         return self.scores[0] if self.scores else None
+
+    @property
+    def machine_score(self) -> TurnScore | None:
+        """The newest machine score (after a re-score with a newer model, that one)."""
+        return self.scores[-1] if self.scores else None
+
+    @property
+    def review(self) -> TurnReview | None:
+        """The trainer's latest review; it overrides the machine where it sets a level."""
+        return self.reviews[-1] if self.reviews else None
 
 
 class TurnScore(db.Model):
@@ -297,7 +316,12 @@ class TurnDimensionScore(db.Model):
     """One rubric dimension of one scoring, queryable for scorecards."""
 
     __tablename__ = "turn_dimension_scores"
-    __table_args__ = (UniqueConstraint("score_id", "dimension"),)
+    __table_args__ = (
+        UniqueConstraint("score_id", "dimension"),
+        Index(
+            "ix_turn_dimension_scores_score_id_dimension_level", "score_id", "dimension", "level"
+        ),
+    )
 
     #: Surrogate key.
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -336,3 +360,92 @@ class AuditEvent(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: The client's address, when from a request.
     ip: Mapped[str | None] = mapped_column(String(45))
+
+
+class TurnReview(db.Model):
+    """A trainer's levels for an agent turn; the latest one is effective where it sets a level."""
+
+    __tablename__ = "turn_reviews"
+
+    #: Surrogate key.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The agent turn reviewed.
+    turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id"), index=True)
+    #: The trainer who reviewed it.
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: Empathy level 0-3 the trainer set (null: the machine's stands).
+    empathy: Mapped[int | None]
+    #: Validation level 0-3 the trainer set (null: the machine's stands).
+    validation: Mapped[int | None]
+    #: Solution level 0-3 the trainer set (null: the machine's stands).
+    solution: Mapped[int | None]
+    #: Service level 0-4 the trainer set (null: the machine's stands).
+    service_level: Mapped[int | None]
+    #: Why (required; shown to the trainee and kept for calibration).
+    reason: Mapped[str] = mapped_column(Text)
+    #: The dispute this review settled, if it came from one.
+    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("disputes.id"))
+    #: When.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    turn: Mapped[Turn] = relationship(back_populates="reviews")
+    reviewer: Mapped[User] = relationship()
+
+    def level(self, name: str) -> int | None:
+        return getattr(self, name)
+
+
+class Dispute(db.Model):
+    """A trainee's objection to a turn's score, settled by a trainer."""
+
+    __tablename__ = "disputes"
+
+    #: Surrogate key.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The disputed agent turn.
+    turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id"), index=True)
+    #: The trainee who disputes it.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: What the trainee says is wrong.
+    comment: Mapped[str] = mapped_column(Text)
+    #: open | accepted | rejected.
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    #: When it was raised.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The trainer who settled it.
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: When it was settled.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The trainer's reason (required when rejecting).
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+    turn: Mapped[Turn] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class Assignment(db.Model):
+    """A scenario a trainer assigns to an agent or a team, by a due date, in a mode."""
+
+    __tablename__ = "assignments"
+
+    #: Surrogate key.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The scenario (its active version is played).
+    scenario_slug: Mapped[str] = mapped_column(String(60))
+    #: The agent it is assigned to (or null with a team).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The team it is assigned to (or null with an agent).
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    #: The trainer who assigned it.
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: practice (feedback after every reply) | certification (feedback at the end, counts for HR).
+    mode: Mapped[str] = mapped_column(String(16))
+    #: When it is due.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Attempts allowed (certification); null means unlimited.
+    max_attempts: Mapped[int | None]
+    #: When it was made.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    team: Mapped[Team | None] = relationship()

@@ -222,6 +222,23 @@ def headers(agent, token_for) -> dict[str, str]:
     return token_for(agent)
 
 
+@pytest.fixture
+def attempt_id(app, make_user, password_hash) -> int:
+    """An attempt of another agent (on the telco scenario) with one scored reply, turn 1."""
+    from trainer.services import practice, replies, scenarios
+    from trainer.web.scorer import kit
+
+    owner = make_user("agent", team="Owners")
+    with app.app_context():
+        user = db.session.get(User, owner.id)
+        attempt = practice.start_attempt(user, scenarios.active_version("telco-outage-home-office"))
+        db.session.commit()
+        attempt_id = attempt.id
+        with app.test_request_context():
+            replies.submit(attempt_id, user, "A flat reply.", "first", kit())
+    return attempt_id
+
+
 CSRF = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
 )

@@ -6,12 +6,12 @@ owner's own access is covered by the practice and API tests.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import pytest
 
 from tests.web.conftest import csrf_token, login
-from trainer.extensions import db
-from trainer.models import User
-from trainer.services import practice, scenarios
 
 ROLES = ("anonymous", "agent", "trainer", "hr", "admin")
 SLUG = "telco-outage-home-office"
@@ -84,38 +84,63 @@ API = [
     ("api.attempt", "GET", "/api/v1/attempts/{attempt}", None, expect(401, 404, 200, 200, 403)),
     ("api.unknown", "GET", "/api/v1/no/such/route", None, expect(401, 404, 404, 404, 404)),
 ]  # fmt: skip
-CASES = [
-    (endpoint, method, path, body, role, status)
-    for endpoint, method, path, body, row in (*PAGES, *API)
-    for role, status in row.items()
-]
 
 
-def test_every_route_is_in_the_matrix(app):
+def contributed() -> list[tuple]:
+    """The route tables of the other areas' access tests (tests/web/test_access_*.py: ROUTES)."""
+    import tests.web as package
+
+    rows = []
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.startswith("test_access_"):
+            rows += importlib.import_module(f"tests.web.{module.name}").ROUTES
+    return rows
+
+
+def test_every_route_is_in_a_matrix(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
-    covered = {endpoint for endpoint, *_ in (*PAGES, *API)}
+    covered = {endpoint for endpoint, *_ in (*PAGES, *API, *contributed())}
     assert endpoints == covered
 
 
-@pytest.fixture
-def attempt_id(app, make_user):
-    owner = make_user("agent")
-    with app.app_context():
-        attempt = practice.start_attempt(
-            db.session.get(User, owner.id), scenarios.active_version(SLUG)
-        )
-        db.session.commit()
-        return attempt.id
+def cases(table) -> list:
+    """Pytest parameters, one per route and role, for a table of routes."""
+    return [
+        pytest.param(endpoint, method, path, body, role, status, id=f"{endpoint}-{role}")
+        for endpoint, method, path, body, row in table
+        for role, status in row.items()
+    ]
 
 
 @pytest.mark.parametrize(
-    ("endpoint", "method", "path", "body", "role", "status"),
-    CASES,
-    ids=[f"{c[0]}-{c[4]}" for c in CASES],
+    ("endpoint", "method", "path", "body", "role", "status"), cases([*PAGES, *API])
 )
 def test_access(
     client, make_user, token_for, attempt_id, endpoint, method, path, body, role, status
 ):
+    check_access(
+        client, make_user, token_for, attempt_id, endpoint, method, path, body, role, status
+    )
+
+
+def check_access(
+    client,
+    make_user,
+    token_for,
+    attempt_id,
+    endpoint,
+    method,
+    path,
+    body,
+    role,
+    status,
+    *,
+    json_response: bool = True,
+):
+    """Request the route as the role; the status must be the expected one.
+
+    ``json_response=False``: the API route answers something else than JSON (a CSV export).
+    """
     path = path.format(attempt=attempt_id)
     headers = {}
     user = None if role == "anonymous" else make_user(role)
@@ -123,18 +148,14 @@ def test_access(
         if user is not None:
             headers = token_for(user)
         response = client.open(path, method=method, json=body, headers=headers)
-        assert response.is_json
+        assert response.is_json or not json_response
     else:
         if user is not None:
             assert login(client, user).status_code == 302
         data = None
         if method == "POST":
-            data = {
-                **body,
-                "csrf_token": csrf_token(
-                    client, "/auth/login" if user is None else "/practice/history"
-                ),
-            }
+            token_page = "/auth/login" if user is None else "/practice/history"
+            data = {**body, "csrf_token": csrf_token(client, token_page)}
         response = client.open(path, method=method, data=data)
     assert response.status_code == status, response.get_data(as_text=True)[:300]
     if role == "anonymous" and status == 302 and endpoint != "index":

@@ -111,3 +111,13 @@ def test_concurrent_replies_to_one_attempt_make_no_duplicate_turns(app, make_use
         agent_turns = [t for t in turns if t.speaker == "agent"]
         assert len(agent_turns) == statuses.count(201)
         assert all(t.score_status == "scored" for t in agent_turns)
+
+
+def test_migrations_keep_the_data(app, client, headers):
+    attempt = start(client, headers)["id"]
+    client.post(f"/api/v1/attempts/{attempt}/turns", json={"reply": GOOD}, headers=headers)
+    with app.app_context():
+        downgrade(revision="0001")
+        upgrade()
+        assert db.session.get(Attempt, attempt).purpose == "practice"
+        assert db.session.query(Turn).filter_by(attempt_id=attempt).count() == 3

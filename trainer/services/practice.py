@@ -191,6 +191,14 @@ def apply_score(turn: Turn, result: Any, kit: PracticeKit) -> dict[str, Any]:
     return response
 
 
+def public_response(response: dict[str, Any], attempt: Attempt) -> dict[str, Any]:
+    """What the trainee may see now: a certification shows scores only once it has ended."""
+    if attempt.purpose != "certification" or response.get("done"):
+        return response
+    hidden = {"scores": None, "service_level": None, "flags": [], "feedback": None}
+    return {**response, **hidden, "certification": True}
+
+
 def turn_levels(attempt: Attempt) -> list[int]:
     return [t.score.service_level for t in attempt.turns if t.speaker == "agent" and t.score]
 

@@ -52,7 +52,7 @@ def submit(
     previous = practice.existing_reply(attempt, key)
     if previous is not None:
         if previous.response is not None:
-            return Submitted(previous.response, replayed=True)
+            return Submitted(practice.public_response(previous.response, attempt), replayed=True)
         if previous.score_status == "failed":  # a retry after the scorer failed: try again now
             saved = _saved(previous)
             db.session.commit()
@@ -107,7 +107,9 @@ def score_saved(saved: SavedReply, kit: PracticeKit) -> dict[str, Any]:
             "will be scored as soon as the scorer is back, and you can go on then.",
             saved.number,
         ) from exc
-    response = practice.apply_score(db.session.get(Turn, saved.turn_id), result, kit)
+    turn = db.session.get(Turn, saved.turn_id)
+    response = practice.apply_score(turn, result, kit)
+    response = practice.public_response(response, turn.attempt)
     db.session.commit()
     return response
 

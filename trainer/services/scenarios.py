@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +14,9 @@ from trainer.core.scenario import Scenario, load_scenario
 from trainer.extensions import db
 from trainer.models import ScenarioVersion, User
 from trainer.services import audit
+
+#: The largest scenario file accepted from the browser (the loader refuses larger files too).
+MAX_UPLOAD_CHARS = 256 * 1024
 
 
 @dataclass
@@ -123,3 +127,64 @@ def scenario_of(version: ScenarioVersion) -> Scenario:
 def _parse(slug: str, content_hash: str, source: str) -> Scenario:
     # Keyed by content: a version never changes, so parsing it once per process is enough.
     return load_scenario(Path(f"{slug}.yaml"), text=source)
+
+
+def versions_of(slug: str) -> list[ScenarioVersion]:
+    return list(
+        db.session.scalars(
+            select(ScenarioVersion)
+            .where(ScenarioVersion.slug == slug)
+            .order_by(ScenarioVersion.version)
+        )
+    )
+
+
+def version(slug: str, number: int) -> ScenarioVersion | None:
+    return db.session.scalar(
+        select(ScenarioVersion).where(
+            ScenarioVersion.slug == slug, ScenarioVersion.version == number
+        )
+    )
+
+
+def all_slugs() -> list[str]:
+    return list(
+        db.session.scalars(
+            select(ScenarioVersion.slug)
+            .group_by(ScenarioVersion.slug)
+            .order_by(ScenarioVersion.slug)
+        )
+    )
+
+
+def upload(source: str, filename: str, actor: User) -> tuple[ScenarioVersion | None, Scenario]:
+    """Validate an uploaded scenario text; a new content becomes the active version."""
+    scenario = load_scenario(Path(filename), text=source)
+    return add_version(scenario, source, actor=actor), scenario
+
+
+def activate(row: ScenarioVersion, actor: User) -> None:
+    for other in versions_of(row.slug):
+        other.active = other.id == row.id
+    audit.record(
+        "scenario.activate", actor=actor, subject=f"scenario:{row.slug}", version=row.version
+    )
+
+
+def retire(slug: str, actor: User) -> None:
+    for row in versions_of(slug):
+        row.active = False
+    audit.record("scenario.retire", actor=actor, subject=f"scenario:{slug}")
+
+
+def diff(a: ScenarioVersion, b: ScenarioVersion) -> list[str]:
+    """A unified diff of two versions' files."""
+    return list(
+        difflib.unified_diff(
+            a.source.splitlines(),
+            b.source.splitlines(),
+            fromfile=f"{a.slug} v{a.version}",
+            tofile=f"{b.slug} v{b.version}",
+            lineterm="",
+        )
+    )

@@ -16,9 +16,13 @@ def register(app: Flask) -> None:
     from trainer.web.api import bp as api_bp
     from trainer.web.auth import bp as auth_bp
     from trainer.web.practice import bp as practice_bp
+    from trainer.web.reports import bp as reports_bp
+    from trainer.web.studio import bp as studio_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(practice_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(studio_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: nothing for a forged request to ride on
 
@@ -32,6 +36,11 @@ def register(app: Flask) -> None:
     app.add_template_filter(highlight)
     app.add_template_filter(duration)
     app.add_template_global(SERVICE_LEVELS, "service_levels")
+
+    @app.context_processor
+    def _endpoints() -> dict:
+        # Links to areas that are registered (the nav stays valid while areas are added).
+        return {"url_endpoints": {rule.endpoint for rule in app.url_map.iter_rules()}}
 
 
 def highlight(text: str, sentences: list[str]) -> Markup:

@@ -17,7 +17,7 @@ from werkzeug.exceptions import (
 from trainer.extensions import db
 from trainer.models import Attempt
 from trainer.scoring.text import ReplyError, check_reply
-from trainer.services import accounts, practice, scenarios
+from trainer.services import accounts, calibration, practice, reviews, scenarios
 from trainer.services.replies import TurnError, submit
 from trainer.services.scoring import ScoringUnavailable
 from trainer.web import error_response
@@ -178,6 +178,34 @@ def attempt(attempt_id: int):
             raise ApiError(404, "not_found", "no such attempt")
         raise ApiError(403, "forbidden", "this attempt is not yours")
     return _commit(jsonify(practice.attempt_document(found)))
+
+
+@bp.post("/attempts/<int:attempt_id>/turns/<int:number>/review")
+@roles("trainer")
+def review(attempt_id: int, number: int):
+    data = json_body()
+    found = db.session.get(Attempt, attempt_id)
+    if found is None:
+        raise ApiError(404, "not_found", "no such attempt")
+    if not reviews.may_review(g.user, found):
+        raise ApiError(403, "forbidden", "you review only the team you train")
+    turn = reviews.agent_turn(found, number)
+    if turn is None:
+        raise ApiError(404, "not_found", f"no reply {number} in this attempt")
+    try:
+        reviews.review_turn(
+            turn, g.user, data.get("levels") or {}, data.get("service_level"), data.get("reason")
+        )
+    except reviews.ReviewError as exc:
+        raise ApiError(exc.status, exc.code, str(exc)) from exc
+    db.session.commit()
+    return jsonify(turn=number, **reviews.effective(turn).to_dict())
+
+
+@bp.get("/agreement")
+@roles("trainer", "hr")
+def agreement():
+    return _commit(jsonify(calibration.agreement_report()))
 
 
 @bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

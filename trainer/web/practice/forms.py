@@ -5,7 +5,7 @@ import uuid
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Length
 
 
 def new_key() -> str:
@@ -23,3 +23,10 @@ class ActionForm(FlaskForm):
     """A button that changes something (start, abandon, retry scoring): CSRF only."""
 
     submit = SubmitField()
+
+
+class DisputeForm(FlaskForm):
+    comment = TextAreaField(
+        _l("What is wrong with this score?"), validators=[DataRequired(), Length(max=2000)]
+    )
+    submit = SubmitField(_l("Dispute the score"))

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from trainer.extensions import db
-from trainer.models import Attempt
-from trainer.services import practice, scenarios
+from trainer.models import Assignment, Attempt, Dispute, Turn
+from trainer.services import assignments as assignments_service
+from trainer.services import practice, reviews, scenarios
 from trainer.services.replies import TurnError, score_pending, submit
 from trainer.web import error_response, wants_json
 from trainer.web.access import roles_required
 from trainer.web.practice import bp
-from trainer.web.practice.forms import ActionForm, ReplyForm, new_key
+from trainer.web.practice.forms import ActionForm, DisputeForm, ReplyForm, new_key
 from trainer.web.scorer import kit, rubric
 
 LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
@@ -79,6 +93,14 @@ def _chat_context(attempt: Attempt) -> dict:
         ),
         "action": ActionForm(),
         "rubric": rubric(),
+        "hide_scores": attempt.purpose == "certification" and attempt.status != "done",
+        "disputes": {
+            d.turn_id: d
+            for d in db.session.scalars(
+                select(Dispute).join(Turn).where(Turn.attempt_id == attempt.id).order_by(Dispute.id)
+            )
+        },
+        "dispute_form": DisputeForm(formdata=None),
     }
 
 
@@ -178,3 +200,52 @@ def abandon(attempt_id: int):
 @login_required
 def history():
     return render_template("practice/history.html", attempts=practice.attempts_of(current_user))
+
+
+@bp.post("/attempts/<int:attempt_id>/turns/<int:number>/dispute")
+@roles_required(*practice.PLAYERS)
+def dispute(attempt_id: int, number: int):
+    form = DisputeForm()
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    turn = reviews.agent_turn(attempt, number) or abort(404)
+    if not form.validate_on_submit():
+        flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
+    else:
+        window = timedelta(days=current_app.config["DISPUTE_WINDOW_DAYS"])
+        try:
+            reviews.open_dispute(turn, current_user, form.comment.data, window)
+        except reviews.ReviewError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Your dispute is with the trainers."), "info")
+    return redirect(url_for("practice.attempt", attempt_id=attempt_id, _anchor=f"turn-{number}"))
+
+
+@bp.get("/assignments")
+@roles_required("agent")
+def assignments():
+    return render_template(
+        "practice/assignments.html",
+        statuses=assignments_service.assignments_for(current_user),
+        action=ActionForm(),
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/attempts")
+@roles_required("agent")
+def start_assignment(assignment_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    assignment = db.session.get(Assignment, assignment_id) or abort(404)
+    try:
+        attempt = assignments_service.start_assigned(current_user, assignment)
+    except assignments_service.AssignmentError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(str(exc), "error")
+        return redirect(url_for("practice.assignments"))
+    db.session.commit()
+    return redirect(url_for("practice.attempt", attempt_id=attempt.id))

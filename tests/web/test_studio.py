@@ -1,0 +1,284 @@
+"""The trainer studio: authoring with file:line errors, versions, play-test, diff, review,
+disputes, agreement, assignments and certification."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.web.conftest import ROOT, csrf_token, login
+from tests.web.test_api import BLAME, GOOD, play, start
+from trainer.extensions import db
+from trainer.models import (
+    Assignment,
+    Attempt,
+    AuditEvent,
+    Dispute,
+    ScenarioVersion,
+    Turn,
+    User,
+    utcnow,
+)
+from trainer.services import reviews
+
+SLUG = "telco-outage-home-office"
+SOURCE = (ROOT / "scenarios" / f"{SLUG}.yaml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def trainer(logged_in):
+    return logged_in("trainer")
+
+
+def post(client, path, data, token_page="/studio/"):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, token_page)})
+
+
+def test_upload_shows_file_line_errors_beside_the_text(client, trainer):
+    broken = SOURCE.replace("difficulty: ", "difficulty: 9 #", 1)
+    response = post(client, "/studio/scenarios/new", {"slug": SLUG, "source": broken})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    line = next(i for i, text in enumerate(broken.splitlines(), 1) if "difficulty" in text)
+    assert f"{SLUG}.yaml:{line}: difficulty" in page
+    assert f'<li value="{line}" class="bad">' in page
+    assert "difficulty: 9" in page  # the text stays in the editor
+
+
+def test_upload_a_new_version_then_activate_retire_and_diff(app, client, trainer):
+    edited = SOURCE.replace("title: ", "title: Revised ", 1)
+    response = post(client, "/studio/scenarios/new", {"slug": SLUG, "source": edited})
+    assert response.status_code == 302
+    with app.app_context():
+        versions = db.session.query(ScenarioVersion).filter_by(slug=SLUG).all()
+        assert [(v.version, v.active) for v in versions] == [(1, False), (2, True)]
+    same = post(client, "/studio/scenarios/new", {"slug": SLUG, "source": edited})
+    assert same.status_code == 302  # nothing new
+    diff = client.get(f"/studio/scenarios/{SLUG}/diff?a=1&b=2").get_data(as_text=True)
+    assert 'class="add">+title: Revised' in diff
+    assert post(client, f"/studio/scenarios/{SLUG}/versions/1/activate", {}).status_code == 302
+    with app.app_context():
+        assert (
+            db.session.query(ScenarioVersion).filter_by(slug=SLUG, active=True).one().version == 1
+        )
+    post(client, f"/studio/scenarios/{SLUG}/retire", {})
+    assert f"/practice/scenarios/{SLUG}" not in client.get("/practice/").get_data(as_text=True)
+    with app.app_context():
+        actions = {a for (a,) in db.session.query(AuditEvent.action)}
+    assert {"scenario.sync", "scenario.activate", "scenario.retire"} <= actions
+
+
+def test_editing_keeps_old_attempts_on_their_version(app, client, trainer, make_user, token_for):
+    headers = token_for(make_user("agent"))
+    attempt = start(client, headers)["id"]
+    post(
+        client,
+        "/studio/scenarios/new",
+        {"slug": SLUG, "source": SOURCE.replace("title: ", "title: New ", 1)},
+    )
+    with app.app_context():
+        assert db.session.get(Attempt, attempt).scenario.version == 1
+
+
+def test_playtest_attempts_never_count(app, client, trainer):
+    response = post(client, f"/studio/scenarios/{SLUG}/versions/1/playtest", {})
+    attempt_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).purpose == "playtest"
+    assert "Dispute this score" not in client.get(f"/practice/attempts/{attempt_id}").text
+
+
+def finished_attempt(client, make_user, token_for, reply=GOOD, team=None):
+    agent = make_user("agent", team=team)
+    headers = token_for(agent)
+    attempt = start(client, headers)["id"]
+    play(client, headers, attempt, reply)
+    return agent, headers, attempt
+
+
+def test_review_in_the_browser_keeps_the_machine_score_beside(app, client, make_user, token_for):
+    _, _, attempt = finished_attempt(client, make_user, token_for)
+    login(client, make_user("trainer"))
+    page = client.get(f"/studio/attempts/{attempt}").get_data(as_text=True)
+    assert "Machine" in page and "fake-1" in page
+    response = post(
+        client,
+        f"/studio/attempts/{attempt}/turns/1/review",
+        {"empathy": "1", "service_level": "2", "reason": "stock phrases"},
+        token_page=f"/studio/attempts/{attempt}",
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        turn = db.session.query(Turn).filter_by(attempt_id=attempt, number=1).one()
+        counted = reviews.effective(turn)
+        assert counted.levels == {"empathy": 1, "validation": 3, "solution": 3}
+        assert counted.service_level == 2 and counted.machine_service_level == 4
+        event = db.session.query(AuditEvent).filter_by(action="turn.review").one()
+        assert event.details["reason"] == "stock phrases"
+
+
+def test_review_through_the_api(client, make_user, token_for):
+    _, _, attempt = finished_attempt(client, make_user, token_for)
+    trainer = token_for(make_user("trainer"))
+    url = f"/api/v1/attempts/{attempt}/turns/1/review"
+    body = {"levels": {"validation": 2}, "service_level": 3, "reason": "named the feeling"}
+    response = client.post(url, json=body, headers=trainer)
+    assert response.status_code == 200
+    assert response.json["levels"]["validation"] == 2
+    assert response.json["service_level"] == 3
+    assert response.json["machine"]["service_level"] == 4
+    for bad, code in [
+        ({"levels": {"validation": 5}, "reason": "x"}, 422),
+        ({"levels": {"tone": 2}, "reason": "x"}, 422),
+        ({"levels": {"validation": 2}}, 422),
+        ({"levels": {}, "reason": "nothing set"}, 422),
+    ]:
+        assert client.post(url, json=bad, headers=trainer).status_code == code
+    missing = client.post(f"/api/v1/attempts/{attempt}/turns/99/review", json=body, headers=trainer)
+    assert missing.status_code == 404
+
+
+def test_dispute_accepted_becomes_an_override_and_the_trainee_sees_it(
+    app, client, make_user, token_for
+):
+    agent, _, attempt = finished_attempt(client, make_user, token_for, BLAME)
+    login(client, agent)
+    url = f"/practice/attempts/{attempt}"
+    assert "Dispute this score" in client.get(url).text
+    post(
+        client,
+        f"{url}/turns/1/dispute",
+        {"comment": "I explained the terms kindly"},
+        token_page=url,
+    )
+    again = post(client, f"{url}/turns/1/dispute", {"comment": "again"}, token_page=url)
+    assert again.status_code == 302
+    assert "already has an open dispute" in client.get(url).text
+    with app.app_context():
+        dispute = db.session.query(Dispute).one()
+        dispute_id = dispute.id
+    trainer_client = app.test_client()
+    login(trainer_client, make_user("trainer"))
+    review_page = f"/studio/attempts/{attempt}"
+    assert "I explained the terms kindly" in trainer_client.get(review_page).text
+    assert "disputed" in trainer_client.get("/studio/reviews?disputed=1").text
+    post(
+        trainer_client,
+        f"/studio/disputes/{dispute_id}",
+        {"decision": "accept", "solution": "2", "reason": "fair point"},
+        token_page=review_page,
+    )
+    with app.app_context():
+        dispute = db.session.get(Dispute, dispute_id)
+        assert dispute.status == "accepted"
+        turn = dispute.turn
+        assert reviews.effective(turn).levels["solution"] == 2
+        assert turn.review.dispute_id == dispute_id
+    assert "accepted" in client.get(url).text and "fair point" in client.get(url).text
+
+
+def test_dispute_rejected_and_the_window(app, client, make_user, token_for):
+    agent, _, attempt = finished_attempt(client, make_user, token_for, BLAME)
+    trainer_id = make_user("trainer").id
+    with app.app_context():
+        turn = db.session.query(Turn).filter_by(attempt_id=attempt, number=1).one()
+        user = db.session.get(User, agent.id)
+        dispute = reviews.open_dispute(turn, user, "unfair")
+        trainer = db.session.get(User, trainer_id)
+        with pytest.raises(reviews.ReviewError, match="reason"):
+            reviews.settle_dispute(dispute, trainer, False, " ")
+        reviews.settle_dispute(dispute, trainer, False, "the reply blamed the customer")
+        assert dispute.status == "rejected" and turn.review is None
+        turn.created_at = utcnow() - timedelta(days=30)
+        with pytest.raises(reviews.ReviewError, match="14 days"):
+            reviews.open_dispute(turn, user, "late")
+        db.session.rollback()
+
+
+def test_agreement_page_and_api(app, client, make_user, token_for):
+    trainer = token_for(make_user("trainer"))
+    for _ in range(2):
+        _, _, attempt = finished_attempt(client, make_user, token_for)
+        for n, level in ((1, 3), (2, 1)):
+            client.post(
+                f"/api/v1/attempts/{attempt}/turns/{n}/review",
+                json={"levels": {"empathy": level}, "reason": "checked"},
+                headers=trainer,
+            )
+    body = client.get("/api/v1/agreement", headers=trainer).json
+    empathy = body["overall"]["empathy"]
+    assert empathy["n"] == 4 and empathy["percent"] == 0.5
+    assert body["overall"]["service_level"]["n"] == 0
+    assert SLUG in body["scenarios"]
+    hr = app.test_client()
+    login(hr, make_user("hr"))
+    page = hr.get("/studio/agreement").get_data(as_text=True)
+    assert "50.0%" in page
+
+
+def test_assignments_and_certification(app, client, make_user, token_for):
+    agent = make_user("agent", team="Blue")
+    trainer = make_user("trainer")
+    login(client, trainer)
+    with app.app_context():
+        team_id = db.session.get(User, agent.id).team_id
+    due = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = post(
+        client,
+        "/studio/assignments",
+        {
+            "scenario": SLUG,
+            "target": f"team:{team_id}",
+            "mode": "certification",
+            "due_at": due,
+            "max_attempts": "1",
+        },
+        token_page="/studio/assignments",
+    )
+    assert response.status_code == 302
+    agent_client = app.test_client()
+    login(agent_client, agent)
+    page = agent_client.get("/practice/assignments").get_data(as_text=True)
+    assert "overdue" in page and "certification" in page
+    with app.app_context():
+        assignment_id = db.session.query(Assignment).one().id
+    started = post(
+        agent_client,
+        f"/practice/assignments/{assignment_id}/attempts",
+        {},
+        token_page="/practice/assignments",
+    )
+    url = started.headers["Location"]
+    attempt_id = int(url.rsplit("/", 1)[1])
+    headers = token_for(agent)
+    first = agent_client.post(
+        f"/api/v1/attempts/{attempt_id}/turns", json={"reply": GOOD}, headers=headers
+    ).json
+    assert first["feedback"] is None and first["scores"] is None and first["certification"]
+    assert "feedback at the end of the certification" in agent_client.get(url).text
+    last = play(agent_client, headers, attempt_id, GOOD)
+    assert last["feedback"] is not None and last["outcome"] == "resolved"
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.purpose == "certification" and attempt.assignment_id == assignment_id
+    again = post(
+        agent_client,
+        f"/practice/assignments/{assignment_id}/attempts",
+        {},
+        token_page="/practice/assignments",
+    )
+    assert again.headers["Location"].endswith("/practice/assignments")
+    assert "no attempts left" in agent_client.get("/practice/assignments").text
+
+
+def test_a_team_trainer_assigns_only_to_their_team(app, make_user):
+    from trainer.services import assignments
+
+    trainer_id = make_user("trainer", team="Red").id
+    outsider_id = make_user("agent", team="Blue").id
+    with app.app_context():
+        trainer = db.session.get(User, trainer_id)
+        outsider = db.session.get(User, outsider_id)
+        with pytest.raises(assignments.AssignmentError, match="team you train"):
+            assignments.assign(trainer, SLUG, "practice", utcnow(), user=outsider)

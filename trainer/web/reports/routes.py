@@ -1,0 +1,160 @@
+"""Report views: agent scorecards, the team view and CSV exports (thin: parse, query, render).
+
+Scorecards and exports are personal data: every response says ``Cache-Control: no-store``, an
+agent sees only their own scorecard, and every export is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+from importlib.util import find_spec
+
+from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from trainer.extensions import db
+from trainer.models import utcnow
+from trainer.services import audit, scorecards
+from trainer.services.scorecards import AgentInfo, Filters
+from trainer.web.access import roles_required
+from trainer.web.reports import bp, charts
+
+#: Who sees the team view and the exports.
+VIEWERS = ("hr", "trainer")
+LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
+TRUE = ("1", "true", "yes", "on")
+#: PDF renderers the project would use; none is a dependency, so the scorecard is printed.
+PDF_LIBRARIES = ("weasyprint", "xhtml2pdf", "reportlab")
+
+
+@cache
+def pdf_library() -> str | None:
+    return next((name for name in PDF_LIBRARIES if find_spec(name) is not None), None)
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _agent_or_abort(agent_id: int) -> AgentInfo:
+    info = scorecards.agent_info(agent_id)
+    if info is None:
+        abort(404)
+    if not scorecards.may_view(current_user, info):
+        # An agent learns nothing about colleagues, not even that they exist.
+        abort(404 if current_user.role == "agent" or info.role != "agent" else 403)
+    return info
+
+
+def _filters() -> tuple[Filters, list[str]]:
+    filters, errors = scorecards.parse_filters(request.args)
+    return scorecards.scope(current_user, filters), errors
+
+
+def _charts(subject, ident: str) -> dict:
+    return {
+        "trend": charts.trend_chart(
+            subject.trend, ident=f"{ident}-trend", title=_("Average rubric level per week")
+        ),
+        "turn_levels": charts.level_bars(
+            subject.turn_levels, ident=f"{ident}-turns", title=_("Service level of the replies")
+        ),
+        "attempt_levels": charts.level_bars(
+            subject.attempt_levels,
+            ident=f"{ident}-attempts",
+            title=_("Service level of the finished attempts"),
+        ),
+    }
+
+
+@bp.get("/agents/<int:agent_id>")
+@login_required
+def agent(agent_id: int):
+    info = _agent_or_abort(agent_id)
+    filters, errors = scorecards.parse_filters(request.args)
+    filters = replace(filters, team_id=None)  # one agent: a team filter means nothing here
+    card = scorecards.agent_scorecard(info, filters)
+    return render_template(
+        "reports/agent.html",
+        card=card,
+        charts=_charts(card, "agent"),
+        errors=errors,
+        options=scorecards.filter_options(with_teams=False),
+        languages=LANGUAGES,
+        generated=utcnow(),
+        pdf_library=pdf_library(),
+    )
+
+
+@bp.get("/teams")
+@roles_required(*VIEWERS)
+def team():
+    filters, errors = _filters()
+    sort = request.args.get("sort", "name")
+    report = scorecards.team_report(filters, sort)
+    locked_team = current_user.role == "trainer" and current_user.team_id is not None
+    return render_template(
+        "reports/team.html",
+        report=report,
+        charts=_charts(report, "team"),
+        errors=errors,
+        options=scorecards.filter_options(with_teams=not locked_team),
+        languages=LANGUAGES,
+        sort_keys=scorecards.SORT_KEYS,
+        generated=utcnow(),
+    )
+
+
+def export(name: str, columns, rows: list, filters: Filters, via: str, **details) -> Response:
+    """The CSV download, audited (and committed) before it is sent."""
+    audit.record(
+        "report.export",
+        actor=current_user,
+        subject=f"report:{name}.csv",
+        ip=request.remote_addr,
+        filters=filters.to_dict(),
+        rows=len(rows),
+        via=via,
+        **details,
+    )
+    db.session.commit()
+    return csv_response(name, columns, rows)
+
+
+def csv_response(name: str, columns, rows: list) -> Response:
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return Response(
+        scorecards.csv_text(columns, rows),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/agents.csv")
+@roles_required(*VIEWERS)
+def agents_csv():
+    filters, errors = _filters()
+    if errors:
+        abort(400, "; ".join(errors))
+    report = scorecards.team_report(filters, request.args.get("sort", "name"))
+    rows = scorecards.agent_csv_rows(report)
+    return export("agents", scorecards.AGENT_COLUMNS, rows, filters, "web")
+
+
+@bp.get("/attempts.csv")
+@roles_required(*VIEWERS)
+def attempts_csv():
+    filters, errors = _filters()
+    if errors:
+        abort(400, "; ".join(errors))
+    texts = request.args.get("texts", "").lower() in TRUE
+    rows = scorecards.attempt_rows(filters, texts=texts)
+    columns = [*scorecards.ATTEMPT_COLUMNS, *([scorecards.TEXTS_COLUMN] if texts else [])]
+    return export("attempts", columns, rows, filters, "web", texts=texts)

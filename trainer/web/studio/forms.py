@@ -1,0 +1,83 @@
+"""Studio forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from trainer.core.scenario import SLUG
+from trainer.services.scenarios import MAX_UPLOAD_CHARS
+
+LEVEL_CHOICES = [
+    SelectChoice("", _l("machine's")),
+    *[SelectChoice(str(i), str(i)) for i in range(4)],
+]
+SERVICE_CHOICES = [
+    SelectChoice("", _l("machine's")),
+    *[SelectChoice(str(i), str(i)) for i in range(5)],
+]
+
+
+def optional_int(value):
+    return int(value) if value not in (None, "") else None
+
+
+class ScenarioForm(FlaskForm):
+    slug = StringField(
+        _l("Scenario id (file name)"),
+        validators=[
+            DataRequired(),
+            Regexp(SLUG.pattern, message=_l("lowercase words joined by -")),
+        ],
+    )
+    source = TextAreaField(
+        _l("Scenario YAML"), validators=[DataRequired(), Length(max=MAX_UPLOAD_CHARS)]
+    )
+    submit = SubmitField(_l("Validate and save as a new version"))
+
+
+class ReviewForm(FlaskForm):
+    empathy = SelectField(_l("Empathy"), choices=LEVEL_CHOICES, coerce=optional_int)
+    validation = SelectField(_l("Validation"), choices=LEVEL_CHOICES, coerce=optional_int)
+    solution = SelectField(_l("Solution focus"), choices=LEVEL_CHOICES, coerce=optional_int)
+    service_level = SelectField(_l("Service level"), choices=SERVICE_CHOICES, coerce=optional_int)
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Save review"))
+
+
+class SettleForm(ReviewForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("accept", _l("Accept (my levels apply)")),
+            SelectChoice("reject", _l("Reject")),
+        ],
+        validators=[DataRequired()],
+    )
+    submit = SubmitField(_l("Settle dispute"))
+
+
+class AssignmentForm(FlaskForm):
+    scenario = SelectField(_l("Scenario"), validators=[DataRequired()])
+    target = SelectField(_l("Agent or team"), validators=[DataRequired()])
+    mode = SelectField(
+        _l("Mode"),
+        choices=[
+            SelectChoice("practice", _l("practice: feedback after every reply")),
+            SelectChoice("certification", _l("certification: feedback at the end, counts for HR")),
+        ],
+    )
+    due_at = DateTimeLocalField(_l("Due"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M")
+    max_attempts = IntegerField(
+        _l("Attempts allowed (certification)"), validators=[Optional(), NumberRange(1, 20)]
+    )
+    submit = SubmitField(_l("Assign"))

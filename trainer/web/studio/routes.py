@@ -1,0 +1,309 @@
+"""Studio views (trainers; agreement also for HR): parse, call the services, commit, render."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from trainer.authored import AuthoredFileError
+from trainer.extensions import db
+from trainer.models import Assignment, Attempt, Dispute, ScenarioVersion, Team, Turn, User
+from trainer.services import assignments, calibration, practice, reviews, scenarios
+from trainer.vocabulary import DIMENSIONS
+from trainer.web.access import roles_required
+from trainer.web.practice.forms import ActionForm
+from trainer.web.studio import bp
+from trainer.web.studio.forms import AssignmentForm, ReviewForm, ScenarioForm, SettleForm
+
+#: A dimension probability this close to the decision threshold is a low-confidence score.
+LOW_CONFIDENCE = (0.35, 0.65)
+
+
+@bp.get("/")
+@roles_required("trainer")
+def index():
+    rows = {slug: scenarios.versions_of(slug) for slug in scenarios.all_slugs()}
+    return render_template("studio/index.html", rows=rows, action=ActionForm())
+
+
+@bp.route("/scenarios/new", methods=["GET", "POST"])
+@bp.route("/scenarios/<slug>/versions/<int:number>/edit", methods=["GET", "POST"])
+@roles_required("trainer")
+def edit(slug: str | None = None, number: int | None = None):
+    form = ScenarioForm()
+    if request.method == "GET" and slug is not None:
+        row = scenarios.version(slug, number) or abort(404)
+        form.slug.data, form.source.data = row.slug, row.source
+    problems = []
+    if form.validate_on_submit():
+        try:
+            row, _scenario = scenarios.upload(
+                form.source.data, f"{form.slug.data}.yaml", current_user
+            )
+        except AuthoredFileError as exc:
+            problems = exc.problems
+        else:
+            db.session.commit()
+            if row is None:
+                flash(_("Nothing changed: this content is already a version."), "info")
+            else:
+                flash(_("Saved as version %(v)s and activated.", v=row.version), "info")
+            return redirect(url_for("studio.index"))
+    return render_template(
+        "studio/edit.html",
+        form=form,
+        problems=problems,
+        lines=(form.source.data or "").splitlines(),
+        bad_lines={p.line for p in problems},
+    ), (422 if problems else 200)
+
+
+def _version(slug: str, number: int):
+    return scenarios.version(slug, number) or abort(404)
+
+
+def _checked() -> None:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+@bp.post("/scenarios/<slug>/versions/<int:number>/activate")
+@roles_required("trainer")
+def activate(slug: str, number: int):
+    _checked()
+    scenarios.activate(_version(slug, number), current_user)
+    db.session.commit()
+    flash(_("Version %(v)s of %(s)s is active.", v=number, s=slug), "info")
+    return redirect(url_for("studio.index"))
+
+
+@bp.post("/scenarios/<slug>/retire")
+@roles_required("trainer")
+def retire(slug: str):
+    _checked()
+    if not scenarios.versions_of(slug):
+        abort(404)
+    scenarios.retire(slug, current_user)
+    db.session.commit()
+    flash(_("%(s)s is retired: no new attempts.", s=slug), "info")
+    return redirect(url_for("studio.index"))
+
+
+@bp.post("/scenarios/<slug>/versions/<int:number>/playtest")
+@roles_required("trainer")
+def playtest(slug: str, number: int):
+    _checked()
+    attempt = practice.start_attempt(current_user, _version(slug, number))
+    attempt.purpose = "playtest"
+    db.session.commit()
+    return redirect(url_for("practice.attempt", attempt_id=attempt.id))
+
+
+@bp.get("/scenarios/<slug>/diff")
+@roles_required("trainer")
+def diff(slug: str):
+    a = _version(slug, request.args.get("a", type=int) or 0)
+    b = _version(slug, request.args.get("b", type=int) or 0)
+    return render_template("studio/diff.html", a=a, b=b, lines=scenarios.diff(a, b))
+
+
+def _reviewable(attempt_id: int) -> Attempt:
+    attempt = db.session.get(Attempt, attempt_id) or abort(404)
+    if not reviews.may_review(current_user, attempt):
+        abort(403)
+    return attempt
+
+
+def _low_confidence(turn: Turn) -> bool:
+    score = turn.machine_score
+    low, high = LOW_CONFIDENCE
+    return bool(score) and any(low <= d.probability <= high for d in score.dimensions)
+
+
+@bp.get("/reviews")
+@roles_required("trainer")
+def queue():
+    team = request.args.get("team", type=int)
+    slug = request.args.get("scenario") or None
+    only_low = request.args.get("low_confidence") == "1"
+    only_disputed = request.args.get("disputed") == "1"
+    query = (
+        select(Attempt)
+        .join(Attempt.user)
+        .where(Attempt.status == "done", Attempt.purpose != "playtest")
+        .order_by(Attempt.ended_at.desc())
+        .limit(200)
+    )
+    if current_user.team_id is not None:
+        team = current_user.team_id
+    if team:
+        query = query.where(User.team_id == team)
+    if slug:
+        query = query.join(Attempt.scenario).where(ScenarioVersion.slug == slug)
+    open_disputes = set(
+        db.session.scalars(
+            select(Turn.attempt_id)
+            .join(Dispute, Dispute.turn_id == Turn.id)
+            .where(Dispute.status == "open")
+        )
+    )
+    rows = []
+    for attempt in db.session.scalars(query):
+        turns = [t for t in attempt.turns if t.speaker == "agent"]
+        low = sum(_low_confidence(t) for t in turns)
+        disputed = attempt.id in open_disputes
+        if (only_low and not low) or (only_disputed and not disputed):
+            continue
+        rows.append(
+            {
+                "attempt": attempt,
+                "low": low,
+                "disputed": disputed,
+                "reviewed": sum(bool(t.reviews) for t in turns),
+                "turns": len(turns),
+            }
+        )
+    return render_template(
+        "studio/queue.html",
+        rows=rows,
+        teams=db.session.scalars(select(Team).order_by(Team.name)).all(),
+        slugs=scenarios.all_slugs(),
+        chosen={
+            "team": team,
+            "scenario": slug,
+            "low_confidence": only_low,
+            "disputed": only_disputed,
+        },
+    )
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@roles_required("trainer")
+def review_attempt(attempt_id: int):
+    attempt = _reviewable(attempt_id)
+    turns = [t for t in attempt.turns if t.speaker == "agent"]
+    return render_template(
+        "studio/review.html",
+        attempt=attempt,
+        turns=turns,
+        effective={t.id: reviews.effective(t) for t in turns},
+        disputes={t.id: reviews.disputes_of(t) for t in turns},
+        low={t.id for t in turns if _low_confidence(t)},
+        form=ReviewForm(formdata=None),
+        settle=SettleForm(formdata=None),
+        dimensions=DIMENSIONS,
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>/turns/<int:number>/review")
+@roles_required("trainer")
+def review_turn(attempt_id: int, number: int):
+    attempt = _reviewable(attempt_id)
+    turn = reviews.agent_turn(attempt, number) or abort(404)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("studio.review_attempt", attempt_id=attempt_id))
+    levels = {d: getattr(form, d).data for d in DIMENSIONS if getattr(form, d).data is not None}
+    try:
+        reviews.review_turn(turn, current_user, levels, form.service_level.data, form.reason.data)
+    except reviews.ReviewError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Turn %(n)s reviewed.", n=number), "info")
+    return redirect(
+        url_for("studio.review_attempt", attempt_id=attempt_id, _anchor=f"turn-{number}")
+    )
+
+
+@bp.post("/disputes/<int:dispute_id>")
+@roles_required("trainer")
+def settle(dispute_id: int):
+    dispute = db.session.get(Dispute, dispute_id) or abort(404)
+    attempt = _reviewable(dispute.turn.attempt_id)
+    form = SettleForm()
+    if not form.validate_on_submit():
+        flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("studio.review_attempt", attempt_id=attempt.id))
+    levels = {d: getattr(form, d).data for d in DIMENSIONS if getattr(form, d).data is not None}
+    try:
+        reviews.settle_dispute(
+            dispute,
+            current_user,
+            form.decision.data == "accept",
+            form.reason.data,
+            levels,
+            form.service_level.data,
+        )
+    except reviews.ReviewError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Dispute settled."), "info")
+    return redirect(url_for("studio.review_attempt", attempt_id=attempt.id))
+
+
+@bp.get("/agreement")
+@roles_required("trainer", "hr")
+def agreement():
+    return render_template(
+        "studio/agreement.html", report=calibration.agreement_report(), scales=calibration.SCALES
+    )
+
+
+def _assignment_form() -> AssignmentForm:
+    form = AssignmentForm()
+    form.scenario.choices = [SelectChoice(v.slug, v.title) for v in scenarios.playable()]
+    agents = select(User).where(User.role == "agent", User.active.is_(True)).order_by(User.name)
+    teams = select(Team).order_by(Team.name)
+    if current_user.team_id is not None:
+        agents = agents.where(User.team_id == current_user.team_id)
+        teams = teams.where(Team.id == current_user.team_id)
+    form.target.choices = [
+        *[
+            SelectChoice(f"team:{t.id}", f"{_('Team')}: {t.name}")
+            for t in db.session.scalars(teams)
+        ],
+        *[
+            SelectChoice(f"user:{u.id}", f"{u.name} <{u.email}>")
+            for u in db.session.scalars(agents)
+        ],
+    ]
+    return form
+
+
+@bp.route("/assignments", methods=["GET", "POST"])
+@roles_required("trainer")
+def assignment_list():
+    form = _assignment_form()
+    if form.validate_on_submit():
+        kind, _sep, target_id = form.target.data.partition(":")
+        target = db.session.get(User if kind == "user" else Team, int(target_id))
+        try:
+            assignments.assign(
+                current_user,
+                form.scenario.data,
+                form.mode.data,
+                form.due_at.data.replace(tzinfo=UTC),
+                user=target if kind == "user" else None,
+                team=target if kind == "team" else None,
+                max_attempts=form.max_attempts.data,
+            )
+        except assignments.AssignmentError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Assigned."), "info")
+            return redirect(url_for("studio.assignment_list"))
+    query = select(Assignment).order_by(Assignment.due_at.desc())
+    if current_user.team_id is not None:
+        query = query.where(Assignment.trainer_id == current_user.id)
+    return render_template(
+        "studio/assignments.html", form=form, rows=db.session.scalars(query).all()
+    )
