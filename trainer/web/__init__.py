@@ -37,11 +37,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(duration)
     app.add_template_global(SERVICE_LEVELS, "service_levels")
 
-    @app.context_processor
-    def _endpoints() -> dict:
-        # Links to areas that are registered (the nav stays valid while areas are added).
-        return {"url_endpoints": {rule.endpoint for rule in app.url_map.iter_rules()}}
-
 
 def highlight(text: str, sentences: list[str]) -> Markup:
     """The text, escaped, with each evidence sentence marked."""
