@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, request, session
+from flask_babel import get_locale
 from sqlalchemy import event
 
 from trainer import config as settings
@@ -40,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
     factory = app.config["TRAINER_SCORER_FACTORY"] or real_scorer_factory(
         app.config["TRAINER_MODEL_DIR"]
     )
@@ -59,7 +61,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _locale() -> str | None:
-    return request.accept_languages.best_match(["en", "id"])
+    """?lang=en|id, remembered in the session, wins over the Accept-Language header."""
+    if request.args.get("lang") in ("en", "id"):
+        session["lang"] = request.args["lang"]
+    return session.get("lang") or request.accept_languages.best_match(["en", "id"])
 
 
 def _security_headers(response):
