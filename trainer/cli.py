@@ -235,8 +235,21 @@ def run(host: str, port: int, threads: int, no_demo: bool) -> None:
         app.extensions["trainer.scorer"].get()
     except ScoringUnavailable as exc:
         click.echo(f"warning: {exc}; replies are kept unscored until it is fixed", err=True)
+    else:
+        _warm_customers(app)
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     serve(app, host=host, port=port, threads=threads, ident="trainer")
+
+
+def _warm_customers(app) -> None:
+    """Embed the modelled customers' lines now, not during the first trainee's reply."""
+    from trainer.services.scenarios import playable, scenario_of
+
+    with app.app_context():
+        customers = app.extensions["trainer.customers"]
+        for version in playable():
+            if version.mode == "model":
+                customers.bank(scenario_of(version))
 
 
 @cli.group()

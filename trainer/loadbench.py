@@ -263,8 +263,9 @@ class _Client:
     def play_attempt(self, deadline: float) -> None:
         scenario = self.shared.next_scenario()
         slug, language = scenario["slug"], scenario.get("language", "en")
-        status, body, _ = self.call("POST", "/api/v1/attempts", {"scenario": slug})
-        if status != 201 or not isinstance(body, dict):
+        key = {"Idempotency-Key": uuid.uuid4().hex}  # a retried start returns the same attempt
+        status, body, _ = self.call("POST", "/api/v1/attempts", {"scenario": slug}, key)
+        if status not in (200, 201) or not isinstance(body, dict):
             if status is not None and status < 500:
                 self.shared.error(error_key(status, body), f"start {slug}: {status} {body}")
             time.sleep(0.5)  # do not spin on a failing server

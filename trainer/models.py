@@ -179,7 +179,10 @@ class Attempt(db.Model):
     """One trainee playing one scenario version from the customer's first line to an outcome."""
 
     __tablename__ = "attempts"
-    __table_args__ = (Index("ix_attempts_user_id_started_at", "user_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_attempts_user_id_started_at", "user_id", "started_at"),
+        Index("uq_attempts_user_id_idempotency_key", "user_id", "idempotency_key", unique=True),
+    )
 
     #: Surrogate key.
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -205,6 +208,8 @@ class Attempt(db.Model):
     mood: Mapped[int]
     #: practice | certification (counts for HR) | playtest (a trainer testing; never counts).
     purpose: Mapped[str] = mapped_column(String(16), default="practice", server_default="practice")
+    #: The client's Idempotency-Key when it started the attempt (a retry gets the same attempt).
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
     #: The assignment this attempt was played for, if any.
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
     #: When the first customer line was shown.

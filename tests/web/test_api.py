@@ -224,3 +224,17 @@ def test_revoked_or_disabled_users_tokens_stop_working(app, client, agent, heade
         db.session.get(User, agent.id).active = False
         db.session.commit()
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_a_retried_start_with_the_same_key_returns_the_same_attempt(app, client, headers):
+    keyed = {**headers, "Idempotency-Key": "start-1"}
+    first = client.post("/api/v1/attempts", json={"scenario": SLUG}, headers=keyed)
+    again = client.post("/api/v1/attempts", json={"scenario": SLUG}, headers=keyed)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json == first.json
+    other = client.post(
+        "/api/v1/attempts", json={"scenario": "hospital-surprise-bill"}, headers=keyed
+    )
+    assert other.status_code == 409
+    fresh = client.post("/api/v1/attempts", json={"scenario": SLUG}, headers=headers)
+    assert fresh.json["id"] != first.json["id"]

@@ -45,13 +45,25 @@ def test_play_through_the_api(client, make_user, token_for):
 
 
 def test_idempotency_key_is_unique_per_attempt(app, client, make_user, token_for):
-    headers = {**token_for(make_user("agent")), "Idempotency-Key": "same"}
-    attempts = [start(client, headers)["id"] for _ in range(2)]
+    plain = token_for(make_user("agent"))
+    keyed = {**plain, "Idempotency-Key": "same"}
+    attempts = [start(client, plain)["id"] for _ in range(2)]
     for attempt in attempts:
         for _ in range(2):
-            client.post(f"/api/v1/attempts/{attempt}/turns", json={"reply": GOOD}, headers=headers)
+            client.post(f"/api/v1/attempts/{attempt}/turns", json={"reply": GOOD}, headers=keyed)
     with app.app_context():
         assert db.session.query(Turn).filter_by(speaker="agent").count() == 2
+    # The same key on attempt starts: one attempt, on both databases.
+    started = {start_keyed(client, keyed) for _ in range(2)}
+    assert len(started) == 1
+
+
+def start_keyed(client, headers) -> int:
+    response = client.post(
+        "/api/v1/attempts", json={"scenario": "saas-outage-payroll"}, headers=headers
+    )
+    assert response.status_code in (200, 201)
+    return response.json["id"]
 
 
 def test_an_edited_scenario_is_a_new_version_and_old_attempts_keep_theirs(

@@ -60,6 +60,15 @@ def start_attempt(user: User, version: ScenarioVersion, seed: int | None = None)
     return attempt
 
 
+def attempt_with_key(user: User, key: str | None) -> Attempt | None:
+    """The attempt the user started with this Idempotency-Key, if any."""
+    if not key:
+        return None
+    return db.session.scalar(
+        select(Attempt).where(Attempt.user_id == user.id, Attempt.idempotency_key == key)
+    )
+
+
 def locked_attempt(attempt_id: int) -> Attempt | None:
     """The attempt, locked against a concurrent reply until the transaction ends (PostgreSQL)."""
     return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())

@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from flask import abort, g, jsonify, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import (
     BadRequest,
     HTTPException,
@@ -138,15 +139,37 @@ def start_attempt():
     slug = json_body().get("scenario")
     if not isinstance(slug, str):
         raise ApiError(422, "invalid_scenario", "scenario must be a scenario slug")
-    version = scenarios.active_version(slug)
-    if version is None:
-        raise ApiError(404, "not_found", f"no scenario {slug!r}")
-    attempt = practice.start_attempt(g.user, version)
-    db.session.commit()
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 0 < len(key) <= practice.MAX_KEY_LENGTH:
+        raise ApiError(
+            409, "conflict", f"Idempotency-Key must be 1-{practice.MAX_KEY_LENGTH} characters"
+        )
+    replayed = practice.attempt_with_key(g.user, key)
+    if replayed is None:
+        version = scenarios.active_version(slug)
+        if version is None:
+            raise ApiError(404, "not_found", f"no scenario {slug!r}")
+        attempt = practice.start_attempt(g.user, version)
+        attempt.idempotency_key = key
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same key raced in from a parallel retry
+            db.session.rollback()
+            replayed = practice.attempt_with_key(g.user, key)
+            if replayed is None:
+                raise
+    if replayed is not None:
+        attempt = replayed
+        if attempt.scenario.slug != slug:
+            raise ApiError(409, "conflict", "this Idempotency-Key started another scenario")
     opening = attempt.turns[0]
-    return jsonify(
+    response = jsonify(
         id=attempt.id, customer={"text": opening.text, "mood": opening.mood}, done=False
-    ), 201
+    )
+    if replayed is not None:
+        response.headers["Idempotent-Replayed"] = "true"
+        return _commit(response), 200
+    return response, 201
 
 
 @bp.post("/attempts/<int:attempt_id>/turns")
