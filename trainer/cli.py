@@ -202,6 +202,12 @@ def _prepare(app, demo: bool) -> None:
         )
         for problem in sync.problems:
             click.echo(f"skipped: {problem}", err=True)
+        if prepared.history:
+            history = prepared.history
+            click.echo(
+                f"demo history: {history.attempts} attempts by {history.agents} demo colleagues",
+                err=True,
+            )
         if prepared.demo:
             click.echo("Demo accounts (the passwords are shown this once):")
             for user, password in prepared.demo:

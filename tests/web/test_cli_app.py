@@ -9,7 +9,7 @@ from tests.web.conftest import ROOT, test_config
 from trainer.app import create_app
 from trainer.cli import cli
 from trainer.extensions import db
-from trainer.models import ScenarioVersion, Turn, User
+from trainer.models import Attempt, ScenarioVersion, Turn, User
 from trainer.services import accounts
 
 SCENARIO_FILES = len(list((ROOT / "scenarios").glob("*.yaml")))
@@ -34,9 +34,11 @@ def test_setup_creates_demo_accounts_once_and_syncs_new_versions_only(database):
     assert [role for role, _, _ in lines] == ["agent", "trainer", "hr", "admin"]
     passwords = {password for *_, password in lines}
     assert len(passwords) == 4  # generated, never hard-coded
+    assert "demo history:" in first.stderr
     second = invoke("setup")
     assert second.exit_code == 0
     assert "@demo.local" not in second.output
+    assert "demo history:" not in second.stderr
     assert f"0 new version(s), {SCENARIO_FILES} unchanged" in second.stderr
     app = create_app(test_config(database))
     with app.app_context():
@@ -44,6 +46,9 @@ def test_setup_creates_demo_accounts_once_and_syncs_new_versions_only(database):
         agent = accounts.find_user("agent@demo.local")
         password = next(p for role, _, p in lines if role == "agent")
         assert accounts.check_password(agent, password, accounts.PasswordPolicy())
+        finished = db.session.query(Attempt).filter(Attempt.status == "done").count()
+        assert finished > 0  # the demo colleagues' history
+        assert accounts.find_user("trainer@demo.local").team is None
         db.engine.dispose()
 
 

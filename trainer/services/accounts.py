@@ -197,7 +197,14 @@ def create_demo_accounts(policy: PasswordPolicy) -> list[tuple[User, str]]:
     """One account per role on an empty database, with generated passwords (shown once)."""
     if user_count():
         return []
+    # The demo agent has a team; the demo trainer trains no team in particular, so it sees all.
     return [
-        create_user(f"{role}@demo.local", role, policy, name=f"Demo {role}", team="Demo team")
+        create_user(
+            f"{role}@demo.local",
+            role,
+            policy,
+            name=f"Demo {role}",
+            team="Demo team" if role == "agent" else None,
+        )
         for role in ROLES
     ]
