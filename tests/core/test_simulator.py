@@ -160,7 +160,7 @@ def test_difficulty_changes_behaviour_not_only_a_label(make):
     assert easy_play[0].turns < hard_play[0].turns
 
 
-def test_same_seed_same_customer_other_seed_may_differ(make):
+def test_same_seed_and_replies_give_the_same_customer(make):
     scenario = make(4)
     first = play(scenario, FLAT, seed=11)
     again = play(scenario, FLAT, seed=11)
