@@ -5,9 +5,11 @@ The rule, in words (also in the README):
 1. A learned flag is raised when its calibrated probability is above 0.5. Injection is raised
    by rule (and the injected sentences are not scored); truncated when the reply overflowed the
    encoder's window.
-2. A dimension's probability is its calibrated head probability, capped by every raised flag
-   that caps that dimension below level 2 (``rubrics/flags.yaml``) at the probability that the
-   flag is wrong, 1 - p(flag). The dimension is present when its probability is >= 0.5.
+2. A dimension's probability is its calibrated head probability (of the whole reply, or of its
+   best sentence when that is higher: one validating sentence among small talk validates), capped
+   by every raised flag that caps that dimension below level 2 (``rubrics/flags.yaml``) at the
+   probability that the flag is wrong, 1 - p(flag). The dimension is present when its
+   probability is >= 0.5.
 3. Its level is 2 or 3 when present and 0 or 1 when not, whichever of the pair the level head
    finds more likely; then the flags' caps apply.
 4. The service level from the levels (empathy e, validation v, solution s):

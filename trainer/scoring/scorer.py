@@ -85,10 +85,21 @@ class HeadOutputs:
     flags: dict[str, np.ndarray]
 
 
-def run_heads(heads: dict[str, LinearHead], x: np.ndarray) -> HeadOutputs:
+def run_heads(
+    heads: dict[str, LinearHead], x: np.ndarray, sentences: np.ndarray | None = None
+) -> HeadOutputs:
+    """Head outputs for the rows ``x``; with ``sentences`` (the feature rows of one reply's
+    sentences, ``x`` then being that one reply) a dimension is as present as its best sentence."""
+
+    def present(d: str) -> np.ndarray:
+        raw = heads[d].raw(x)
+        if sentences is not None:
+            raw = np.maximum(raw, heads[d].raw(sentences).max())
+        return heads[d].calibrate(raw)
+
     return HeadOutputs(
         levels={d: heads[d].level_probabilities(x) for d in DIMENSIONS},
-        dimensions={d: heads[d].probability(x) for d in DIMENSIONS},
+        dimensions={d: present(d) for d in DIMENSIONS},
         flags={f: heads[f].probability(x) for f in LEARNED_FLAGS},
     )
 
@@ -116,6 +127,7 @@ class Scorer:
         featurizer: Featurizer,
         rubric: Rubric,
         model_version: str,
+        sentence_max: bool = False,
     ) -> None:
         missing = {*DIMENSIONS, *LEARNED_FLAGS} - set(heads)
         if missing:
@@ -126,6 +138,8 @@ class Scorer:
         self.rubric = rubric
         self.model_version = model_version
         self.rubric_version = rubric.version
+        #: Whether a dimension is as present as the reply's best sentence (the model's training).
+        self.sentence_max = sentence_max
         # torch inference is thread-safe, but one pass at a time keeps latency flat on 2 cores.
         self._lock = threading.Lock()
 
@@ -199,14 +213,19 @@ class Scorer:
         vectors = reply_vectors(encoded, row, prep)
         has_context = ctx is not None
         x = self.featurizer(vectors.reply, ctx, reply_cues(prep, has_context))
-        out = run_heads(self.heads, x)
+        sentence_x = None
+        if len(vectors.sentences):
+            cues = sentence_cues(prep, has_context)[: len(vectors.sentences)]
+            sentence_x = self.featurizer(vectors.sentences, ctx, cues)
+        several = sentence_x is not None and len(sentence_x) > 1
+        out = run_heads(self.heads, x, sentence_x if self.sentence_max and several else None)
         rule_flags = []
         if prep.injected:
             rule_flags.append("injection")
         if prep.cut or bool(encoded.truncated[row]):
             rule_flags.append("truncated")
         verdict = judge_row(out, 0, rule_flags, prep.courtesy, self.rubric)
-        evidence = self._evidence(vectors.sentences, ctx, prep, verdict)
+        evidence = self._evidence(sentence_x, prep, verdict)
         relevance = float(vectors.reply @ ctx) if has_context else None
         return ScoreResult(
             dimensions={
@@ -234,14 +253,12 @@ class Scorer:
             return self.encoder.embed(list(texts))
 
     def _evidence(
-        self, sentence_vectors: np.ndarray, ctx, prep: PreparedReply, verdict: Judgement
+        self, x: np.ndarray | None, prep: PreparedReply, verdict: Judgement
     ) -> dict[str, list[str]]:
-        """Per present dimension, the sentences whose own score carries it (best first)."""
+        """Per present dimension, the sentences (feature rows ``x``) whose own score carries it."""
         evidence: dict[str, list[str]] = {d: [] for d in DIMENSIONS}
-        if not len(sentence_vectors) or not any(verdict.present.values()):
+        if x is None or not any(verdict.present.values()):
             return evidence
-        cues = sentence_cues(prep, ctx is not None)[: len(sentence_vectors)]
-        x = self.featurizer(sentence_vectors, ctx, cues)
         texts = prep.sentences
         for d in DIMENSIONS:
             if not verdict.present[d]:
@@ -291,4 +308,11 @@ def read_model(directory: Path, encoder: Encoder | None = None) -> Scorer:
     card = json.loads(card_path.read_text(encoding="utf-8"))
     rubric = Rubric.model_validate_json(rubric_path.read_text(encoding="utf-8"))
     heads, bank = load_heads(heads_path)
-    return Scorer(encoder or Encoder(), heads, Featurizer(bank), rubric, card["model_version"])
+    return Scorer(
+        encoder or Encoder(),
+        heads,
+        Featurizer(bank),
+        rubric,
+        card["model_version"],
+        sentence_max=bool(card.get("config", {}).get("sentence_max", False)),
+    )

@@ -22,14 +22,21 @@ from trainer.scoring.corpus import (
     read_corpus,
 )
 from trainer.scoring.encoder import ENCODER_NAME, Encoder
-from trainer.scoring.features import CUES, RELEVANCE, Featurizer, reply_cues, reply_vectors
+from trainer.scoring.features import (
+    CUES,
+    RELEVANCE,
+    Featurizer,
+    reply_cues,
+    reply_vectors,
+    sentence_cues,
+)
 from trainer.scoring.heads import LinearHead, logit, save_heads
 from trainer.scoring.metrics import agreement, binary_report
 from trainer.scoring.rubric import DIMENSIONS, LEARNED_FLAGS, Rubric, load_rubric
 from trainer.scoring.text import ReplyError, prepare
 
 #: Bump when the featurisation or training procedure changes meaning.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 ENCODE_BATCH = 32
 
 
@@ -49,6 +56,10 @@ class TrainConfig:
     off_context_share: float = 0.5
     #: Customer messages in the relevance bank a reply's fit to its own message is ranked against.
     bank_size: int = 128
+    #: A dimension is as present as its strongest sentence: the reply's probability is the larger
+    #: of the whole reply's and its best sentence's (one validating sentence among chit-chat
+    #: still validates). Calibrated on that aggregate.
+    sentence_max: bool = True
     pipeline_version: int = PIPELINE_VERSION
 
 
@@ -62,6 +73,8 @@ class Rows:
     kind: np.ndarray
     weight: np.ndarray
     off_context: np.ndarray
+    #: Feature rows of each row's sentences (None: fewer than two sentences, or a swapped row).
+    sentences: list[np.ndarray | None]
 
 
 @dataclass
@@ -77,10 +90,23 @@ def _progress(total: int, desc: str, enabled: bool):
     return tqdm(total=total, desc=desc, disable=not enabled, unit="step", leave=False)
 
 
+@dataclass
+class EncodedCorpus:
+    """The corpus in the encoder's space, pooled exactly as the scorer pools replies."""
+
+    replies: np.ndarray
+    contexts: np.ndarray
+    #: Per item, its sentence vectors (k, dim), pooled in context.
+    sentences: list[np.ndarray]
+    prepared: list
+    #: False for items with nothing left to score (only text addressed to the scorer).
+    usable: np.ndarray
+
+
 def encode_items(
     items: list[LabelledItem], rubric: Rubric, encoder: Encoder, show_progress: bool = True
-) -> tuple[np.ndarray, np.ndarray, list, np.ndarray]:
-    """Reply vectors (as the scorer pools them), message vectors, prepared replies, usable mask."""
+) -> EncodedCorpus:
+    """Reply and sentence vectors (as the scorer pools them) and message vectors."""
     prepared = []
     usable = np.ones(len(items), dtype=bool)
     for i, item in enumerate(items):
@@ -93,6 +119,7 @@ def encode_items(
     dim = encoder.dim
     replies = np.zeros((len(items), dim))
     contexts = np.zeros((len(items), dim))
+    sentences = [np.zeros((0, dim))] * len(items)
     order = [i for i in sorted(range(len(items)), key=lambda i: len(prepared[i].text)) if usable[i]]
     unique = sorted({item.context.strip() for item in items if item.context.strip()}, key=len)
     steps = (len(order) + len(unique) + ENCODE_BATCH - 1) // ENCODE_BATCH
@@ -101,7 +128,9 @@ def encode_items(
             chunk = order[start : start + ENCODE_BATCH]
             encoded = encoder.encode_tokens([prepared[i].text for i in chunk])
             for row, i in enumerate(chunk):
-                replies[i] = reply_vectors(encoded, row, prepared[i]).reply
+                vectors = reply_vectors(encoded, row, prepared[i])
+                replies[i] = vectors.reply
+                sentences[i] = vectors.sentences
             bar.update(len(chunk) / ENCODE_BATCH)
         context_vectors = {}
         for start in range(0, len(unique), ENCODE_BATCH):
@@ -112,29 +141,33 @@ def encode_items(
     for i, item in enumerate(items):
         if item.context.strip():
             contexts[i] = context_vectors[item.context.strip()]
-    return replies, contexts, prepared, usable
+    return EncodedCorpus(replies, contexts, sentences, prepared, usable)
 
 
 def build_rows(
     items: list[LabelledItem],
-    replies: np.ndarray,
-    contexts: np.ndarray,
-    prepared: list,
-    usable: np.ndarray,
+    corpus: EncodedCorpus,
     config: TrainConfig,
     featurizer: Featurizer,
     bank_texts: list[str],
 ) -> Rows:
     """Each usable item with its message and alone, plus swapped-message off-context examples."""
     rng = np.random.default_rng(config.seed)
-    xs, item_ids, kinds, weights, off = [], [], [], [], []
+    xs, item_ids, kinds, weights, off, sentence_xs = [], [], [], [], [], []
     bank_keys = np.array(bank_texts)
+    contexts, prepared, usable = corpus.contexts, corpus.prepared, corpus.usable
 
     def add(i: int, ctx_item: int | None, kind: str, weight: float, off_context: int) -> None:
         ctx = None if ctx_item is None else contexts[ctx_item]
         skip = None if ctx_item is None else bank_keys == items[ctx_item].context.strip()
-        cues = reply_cues(prepared[i], ctx is not None)
-        xs.append(featurizer(replies[i], ctx, cues, skip)[0])
+        has_context = ctx is not None
+        xs.append(featurizer(corpus.replies[i], ctx, reply_cues(prepared[i], has_context), skip)[0])
+        vectors = corpus.sentences[i]
+        if kind != "swapped" and config.sentence_max and len(vectors) > 1:
+            cues = sentence_cues(prepared[i], has_context)[: len(vectors)]
+            sentence_xs.append(featurizer(vectors, ctx, cues, skip).astype(np.float32))
+        else:
+            sentence_xs.append(None)
         item_ids.append(i)
         kinds.append(kind)
         weights.append(weight)
@@ -170,6 +203,7 @@ def build_rows(
         kind=np.array(kinds),
         weight=np.array(weights),
         off_context=np.array(off),
+        sentences=sentence_xs,
     )
 
 
@@ -199,10 +233,7 @@ def _fit(
     mean[columns] = x[:, columns].mean(axis=0)
     scale[columns] = x[:, columns].std(axis=0)
     scale[scale < 1e-8] = 1.0
-    weights = w.copy()
-    if balanced:
-        for label in np.unique(y):
-            weights[y == label] *= len(y) / (2.0 * (y == label).sum())
+    weights = _balanced(y, w) if balanced else w
     model = LogisticRegression(C=c, max_iter=5000)
     model.fit(((x - mean) / scale)[:, columns], y, sample_weight=weights)
     fitted = np.atleast_2d(model.coef_)
@@ -211,6 +242,15 @@ def _fit(
     coef = np.zeros((fitted.shape[0], x.shape[1]))
     coef[:, columns] = fitted
     return LinearHead(mean=mean, scale=scale, coef=coef, intercept=np.atleast_1d(model.intercept_))
+
+
+def _balanced(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``w`` reweighted as scikit-learn's ``class_weight="balanced"``: each label's rows are
+    scaled by n / (2 * its count), as if both labels were equally common."""
+    weights = w.astype(float)
+    for label in np.unique(y):
+        weights[y == label] *= len(y) / (2.0 * (y == label).sum())
+    return weights
 
 
 def head_columns(name: str, featurizer: Featurizer) -> np.ndarray:
@@ -261,8 +301,9 @@ def fit_heads(
 ) -> tuple[dict[str, LinearHead], dict[str, np.ndarray]]:
     """Fit every head on all rows, calibrated on grouped out-of-fold predictions.
 
-    Returns the heads and, per head, the out-of-fold raw outputs (levels: (n, 4) probabilities)
-    for the cross-validated metrics.
+    Returns the heads and, per head, the out-of-fold raw outputs (levels: (n, 4) probabilities;
+    under ``"<dimension>.present"`` the raw probability of present, aggregated over sentences
+    as the scorer does) for the cross-validated metrics.
     """
     targets = _targets(items, rows)
     heads_names = [*DIMENSIONS, *LEARNED_FLAGS]
@@ -277,6 +318,7 @@ def fit_heads(
             use = _rows_for(name, rows)
             y = targets[name]
             out = np.zeros((len(y), 4)) if is_level else np.zeros(len(y))
+            best_sentence = np.zeros(len(y))
             for fold in range(config.folds):
                 train = use & (folds != fold)
                 test = use & (folds == fold)
@@ -284,15 +326,24 @@ def fit_heads(
                 out[test] = (
                     head.level_probabilities(rows.x[test]) if is_level else head.raw(rows.x[test])
                 )
+                if is_level:
+                    best_sentence[test] = _best_sentence(head, rows.sentences, np.where(test)[0])
                 bar.update(1)
-            raw = out[:, 2:].sum(axis=1) if is_level else out
+            raw = np.maximum(out[:, 2:].sum(axis=1), best_sentence) if is_level else out
             present = (y >= 2).astype(int) if is_level else y
             calibration = _platt(raw[use], present[use], rows.weight[use])
             head = _fit(rows.x[use], y[use], rows.weight[use], c, not is_level, columns)
             heads[name] = LinearHead(head.mean, head.scale, head.coef, head.intercept, calibration)
             oof[name] = out
+            if is_level:
+                oof[f"{name}.present"] = raw
             bar.update(1)
     return heads, oof
+
+
+def _best_sentence(head: LinearHead, sentences: list[np.ndarray | None], rows: np.ndarray):
+    """Per row, the highest raw probability of present among its sentences (0: none scored)."""
+    return np.array([0.0 if sentences[r] is None else head.raw(sentences[r]).max() for r in rows])
 
 
 def _group_folds(groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
@@ -318,7 +369,7 @@ def cross_validated_metrics(
     pairs = np.where(rows.kind == "pair")[0]
     out = HeadOutputs(
         levels={d: oof[d][pairs] for d in DIMENSIONS},
-        dimensions={d: heads[d].calibrate(oof[d][pairs][:, 2:].sum(axis=1)) for d in DIMENSIONS},
+        dimensions={d: heads[d].calibrate(oof[f"{d}.present"][pairs]) for d in DIMENSIONS},
         flags={f: heads[f].calibrate(oof[f][pairs]) for f in LEARNED_FLAGS},
     )
     predicted = []
@@ -414,13 +465,13 @@ def train(
         raise LabelledSetError(f"{missing[0]}: training items need levels 0-3 per dimension")
     log(f"corpus: {len(items)} items from {len(files)} files; rubric {rubric.version}")
     encoder = encoder or Encoder()
-    replies, contexts, prepared, usable = encode_items(items, rubric, encoder, show_progress)
-    bank_texts, bank = relevance_bank(items, contexts, config)
+    corpus = encode_items(items, rubric, encoder, show_progress)
+    bank_texts, bank = relevance_bank(items, corpus.contexts, config)
     featurizer = Featurizer(bank)
-    rows = build_rows(items, replies, contexts, prepared, usable, config, featurizer, bank_texts)
+    rows = build_rows(items, corpus, config, featurizer, bank_texts)
     groups = np.array([item.context.strip().lower() or f"#{i}" for i, item in enumerate(items)])
     heads, oof = fit_heads(items, rows, groups, config, featurizer, show_progress)
-    metrics = cross_validated_metrics(items, rows, heads, oof, prepared, rubric)
+    metrics = cross_validated_metrics(items, rows, heads, oof, corpus.prepared, rubric)
 
     encoder_sha = _file_sha256(encoder.path / "model.safetensors")
     digest = data_hash(files)
