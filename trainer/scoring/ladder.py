@@ -2,11 +2,13 @@
 
 The rule, in words (also in the README):
 
-1. A learned flag is raised when its calibrated probability is above 0.5. Injection is raised
+1. A learned flag is raised when its calibrated probability (for every flag but off-context
+   stacked with the lexical head's verdict) is above 0.5. Injection is raised
    by rule (and the injected sentences are not scored); truncated when the reply overflowed the
    encoder's window.
 2. A dimension's probability is its calibrated head probability (of the whole reply, or of its
-   best sentence when that is higher: one validating sentence among small talk validates), capped
+   best sentence when that is higher: one validating sentence among small talk validates; the
+   calibration stacks it with the lexical head's verdict on the reply's words), capped
    by every raised flag that caps that dimension below level 2 (``rubrics/flags.yaml``) at the
    probability that the flag is wrong, 1 - p(flag). The dimension is present when its
    probability is >= 0.5.

@@ -13,8 +13,9 @@ import numpy as np
 
 from trainer.scoring.encoder import Encoder
 from trainer.scoring.features import Featurizer, reply_cues, reply_vectors, sentence_cues
-from trainer.scoring.heads import LinearHead, load_heads
+from trainer.scoring.heads import LinearHead, load_heads, load_lexical
 from trainer.scoring.ladder import PRESENT_THRESHOLD, Judgement, judge
+from trainer.scoring.lexical import LexicalModel, lexical_text
 from trainer.scoring.rubric import DIMENSIONS, LEARNED_FLAGS, Rubric
 from trainer.scoring.text import PreparedReply, check_reply, prepare
 
@@ -86,21 +87,27 @@ class HeadOutputs:
 
 
 def run_heads(
-    heads: dict[str, LinearHead], x: np.ndarray, sentences: np.ndarray | None = None
+    heads: dict[str, LinearHead],
+    x: np.ndarray,
+    sentences: np.ndarray | None = None,
+    lexical: dict[str, np.ndarray] | None = None,
 ) -> HeadOutputs:
     """Head outputs for the rows ``x``; with ``sentences`` (the feature rows of one reply's
-    sentences, ``x`` then being that one reply) a dimension is as present as its best sentence."""
+    sentences, ``x`` then being that one reply) a dimension is as present as its best sentence.
+    ``lexical`` holds the lexical heads' verdicts on the same rows, for the heads stacked with
+    them."""
+    lexical = lexical or {}
 
     def present(d: str) -> np.ndarray:
         raw = heads[d].raw(x)
         if sentences is not None:
             raw = np.maximum(raw, heads[d].raw(sentences).max())
-        return heads[d].calibrate(raw)
+        return heads[d].calibrate(raw, lexical.get(d))
 
     return HeadOutputs(
         levels={d: heads[d].level_probabilities(x) for d in DIMENSIONS},
         dimensions={d: present(d) for d in DIMENSIONS},
-        flags={f: heads[f].probability(x) for f in LEARNED_FLAGS},
+        flags={f: heads[f].probability(x, lexical.get(f)) for f in LEARNED_FLAGS},
     )
 
 
@@ -128,6 +135,7 @@ class Scorer:
         rubric: Rubric,
         model_version: str,
         sentence_max: bool = False,
+        lexical: LexicalModel | None = None,
     ) -> None:
         missing = {*DIMENSIONS, *LEARNED_FLAGS} - set(heads)
         if missing:
@@ -140,6 +148,11 @@ class Scorer:
         self.rubric_version = rubric.version
         #: Whether a dimension is as present as the reply's best sentence (the model's training).
         self.sentence_max = sentence_max
+        #: The lexical channel the model's calibration stacks with its heads, if it has one.
+        self.lexical = lexical
+        stacked = sorted(name for name, head in heads.items() if head.stacked)
+        if stacked and (lexical is None or set(stacked) - set(lexical.names)):
+            raise ValueError(f"model has no lexical head for {', '.join(stacked)}")
         # torch inference is thread-safe, but one pass at a time keeps latency flat on 2 cores.
         self._lock = threading.Lock()
 
@@ -218,7 +231,12 @@ class Scorer:
             cues = sentence_cues(prep, has_context)[: len(vectors.sentences)]
             sentence_x = self.featurizer(vectors.sentences, ctx, cues)
         several = sentence_x is not None and len(sentence_x) > 1
-        out = run_heads(self.heads, x, sentence_x if self.sentence_max and several else None)
+        out = run_heads(
+            self.heads,
+            x,
+            sentence_x if self.sentence_max and several else None,
+            self._lexical(prep),
+        )
         rule_flags = []
         if prep.injected:
             rule_flags.append("injection")
@@ -252,6 +270,15 @@ class Scorer:
         with self._lock:
             return self.encoder.embed(list(texts))
 
+    def _lexical(
+        self, prep: PreparedReply, spans: Sequence[tuple[int, int] | None] = (None,)
+    ) -> dict[str, np.ndarray]:
+        """The lexical heads' verdicts on the reply (or on its sentences at ``spans``); none
+        for a model without a lexical channel."""
+        if self.lexical is None:
+            return {}
+        return self.lexical.raw([lexical_text(prep, span) for span in spans])
+
     def _evidence(
         self, x: np.ndarray | None, prep: PreparedReply, verdict: Judgement
     ) -> dict[str, list[str]]:
@@ -260,10 +287,12 @@ class Scorer:
         if x is None or not any(verdict.present.values()):
             return evidence
         texts = prep.sentences
+        spans = prep.sentence_spans[: len(x)]
+        lexical = self._lexical(prep, spans)
         for d in DIMENSIONS:
             if not verdict.present[d]:
                 continue
-            p = self.heads[d].probability(x)
+            p = self.heads[d].probability(x, lexical.get(d))
             ranked = sorted(range(len(p)), key=lambda i: (-p[i], i))
             chosen = [i for i in ranked if p[i] >= PRESENT_THRESHOLD][:MAX_EVIDENCE] or ranked[:1]
             evidence[d] = [texts[i] for i in sorted(chosen)]
@@ -315,4 +344,5 @@ def read_model(directory: Path, encoder: Encoder | None = None) -> Scorer:
         rubric,
         card["model_version"],
         sentence_max=bool(card.get("config", {}).get("sentence_max", False)),
+        lexical=load_lexical(heads_path),
     )

@@ -31,12 +31,19 @@ from trainer.scoring.features import (
     sentence_cues,
 )
 from trainer.scoring.heads import LinearHead, logit, save_heads
+from trainer.scoring.lexical import (
+    LEXICAL_FLAGS,
+    LexicalModel,
+    Vocabulary,
+    fit_lexical_head,
+    lexical_text,
+)
 from trainer.scoring.metrics import agreement, binary_report
 from trainer.scoring.rubric import DIMENSIONS, LEARNED_FLAGS, Rubric, load_rubric
 from trainer.scoring.text import ReplyError, prepare
 
 #: Bump when the featurisation or training procedure changes meaning.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 ENCODE_BATCH = 32
 
 
@@ -60,6 +67,11 @@ class TrainConfig:
     #: of the whole reply's and its best sentence's (one validating sentence among chit-chat
     #: still validates). Calibrated on that aggregate.
     sentence_max: bool = True
+    #: A lexical channel (word n-gram TF-IDF heads) stacked with every head that judges the
+    #: reply's own words; the calibration weighs the two verdicts (trainer/scoring/lexical.py).
+    lexical: bool = True
+    #: Inverse regularisation strength of the lexical heads.
+    c_lexical: float = 10.0
     pipeline_version: int = PIPELINE_VERSION
 
 
@@ -265,12 +277,63 @@ def head_columns(name: str, featurizer: Featurizer) -> np.ndarray:
     return np.concatenate([featurizer.columns(part) for part in parts])
 
 
-def _platt(raw: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+def _calibration(
+    raw: np.ndarray, y: np.ndarray, w: np.ndarray, lexical: np.ndarray | None = None
+) -> tuple[float, ...]:
+    """Platt scaling of the raw probability: (a, b); stacked with the lexical head's raw
+    probability, (a, b, c) (see LinearHead.calibrate)."""
     from sklearn.linear_model import LogisticRegression
 
+    x = logit(raw).reshape(-1, 1)
+    if lexical is not None:
+        x = np.hstack([x, logit(lexical).reshape(-1, 1)])
     model = LogisticRegression(C=1e4, max_iter=1000)
-    model.fit(logit(raw).reshape(-1, 1), y, sample_weight=w)
-    return float(model.coef_[0, 0]), float(model.intercept_[0])
+    model.fit(x, y, sample_weight=w)
+    a, *c = (float(v) for v in model.coef_[0])
+    return (a, float(model.intercept_[0]), *c)
+
+
+def lexical_targets(items: list[LabelledItem]) -> dict[str, np.ndarray]:
+    """Per item, what each lexical head learns: a dimension present (level >= 2) or a flag."""
+    targets = {d: np.array([int(item.levels[d] >= 2) for item in items]) for d in DIMENSIONS}  # type: ignore[index]
+    for flag in LEXICAL_FLAGS:
+        targets[flag] = np.array([int(flag in (item.flags or ())) for item in items])
+    return targets
+
+
+def fit_lexical(
+    items: list[LabelledItem],
+    corpus: EncodedCorpus,
+    folds: np.ndarray,
+    config: TrainConfig,
+) -> tuple[LexicalModel, dict[str, np.ndarray]]:
+    """The lexical channel fitted on every usable item, and per head its out-of-fold raw
+    probability for each item (a fold's vocabulary is learned from the other folds only)."""
+    texts = [
+        lexical_text(prep) if ok else ""
+        for prep, ok in zip(corpus.prepared, corpus.usable, strict=True)
+    ]
+    targets = lexical_targets(items)
+    names = tuple(targets)
+    oof = {name: np.full(len(items), 0.5) for name in names}
+
+    def fit(train: np.ndarray) -> LexicalModel:
+        vocabulary = Vocabulary.fit([texts[i] for i in train])
+        rows = vocabulary.matrix([texts[i] for i in train])
+        fitted = [fit_lexical_head(rows, targets[name][train], config.c_lexical) for name in names]
+        return LexicalModel(
+            vocabulary,
+            names,
+            coef=np.array([coef for coef, _ in fitted]),
+            intercept=np.array([intercept for _, intercept in fitted]),
+        )
+
+    for fold in range(config.folds):
+        test = np.where(corpus.usable & (folds == fold))[0]
+        model = fit(np.where(corpus.usable & (folds != fold))[0])
+        for name, raw in model.raw([texts[i] for i in test]).items():
+            oof[name][test] = raw
+    return fit(np.where(corpus.usable)[0]), oof
 
 
 def _targets(items: list[LabelledItem], rows: Rows) -> dict[str, np.ndarray]:
@@ -294,12 +357,14 @@ def _rows_for(head: str, rows: Rows) -> np.ndarray:
 def fit_heads(
     items: list[LabelledItem],
     rows: Rows,
-    groups: np.ndarray,
+    item_folds: np.ndarray,
     config: TrainConfig,
     featurizer: Featurizer,
+    lexical_oof: dict[str, np.ndarray] | None = None,
     show_progress: bool = True,
 ) -> tuple[dict[str, LinearHead], dict[str, np.ndarray]]:
-    """Fit every head on all rows, calibrated on grouped out-of-fold predictions.
+    """Fit every head on all rows, calibrated on grouped out-of-fold predictions (stacked with
+    the lexical head's out-of-fold verdict, per item, where ``lexical_oof`` has one).
 
     Returns the heads and, per head, the out-of-fold raw outputs (levels: (n, 4) probabilities;
     under ``"<dimension>.present"`` the raw probability of present, aggregated over sentences
@@ -307,7 +372,8 @@ def fit_heads(
     """
     targets = _targets(items, rows)
     heads_names = [*DIMENSIONS, *LEARNED_FLAGS]
-    folds = _group_folds(groups[rows.item], config.folds, config.seed)
+    lexical_oof = lexical_oof or {}
+    folds = item_folds[rows.item]
     oof: dict[str, np.ndarray] = {}
     heads: dict[str, LinearHead] = {}
     with _progress(len(heads_names) * (config.folds + 1), "fitting heads", show_progress) as bar:
@@ -331,7 +397,8 @@ def fit_heads(
                 bar.update(1)
             raw = np.maximum(out[:, 2:].sum(axis=1), best_sentence) if is_level else out
             present = (y >= 2).astype(int) if is_level else y
-            calibration = _platt(raw[use], present[use], rows.weight[use])
+            lexical = lexical_oof[name][rows.item][use] if name in lexical_oof else None
+            calibration = _calibration(raw[use], present[use], rows.weight[use], lexical)
             head = _fit(rows.x[use], y[use], rows.weight[use], c, not is_level, columns)
             heads[name] = LinearHead(head.mean, head.scale, head.coef, head.intercept, calibration)
             oof[name] = out
@@ -362,15 +429,22 @@ def cross_validated_metrics(
     oof: dict[str, np.ndarray],
     prepared: list,
     rubric: Rubric,
+    lexical_oof: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Score every item from out-of-fold head outputs with the scorer's own decision rule."""
     from trainer.scoring.scorer import HeadOutputs, judge_row
 
     pairs = np.where(rows.kind == "pair")[0]
+    lexical_oof = lexical_oof or {}
+
+    def calibrated(name: str, raw: np.ndarray) -> np.ndarray:
+        lexical = lexical_oof[name][rows.item[pairs]] if name in lexical_oof else None
+        return heads[name].calibrate(raw[pairs], lexical)
+
     out = HeadOutputs(
         levels={d: oof[d][pairs] for d in DIMENSIONS},
-        dimensions={d: heads[d].calibrate(oof[f"{d}.present"][pairs]) for d in DIMENSIONS},
-        flags={f: heads[f].calibrate(oof[f][pairs]) for f in LEARNED_FLAGS},
+        dimensions={d: calibrated(d, oof[f"{d}.present"]) for d in DIMENSIONS},
+        flags={f: calibrated(f, oof[f]) for f in LEARNED_FLAGS},
     )
     predicted = []
     for row, i in enumerate(rows.item[pairs]):
@@ -470,8 +544,12 @@ def train(
     featurizer = Featurizer(bank)
     rows = build_rows(items, corpus, config, featurizer, bank_texts)
     groups = np.array([item.context.strip().lower() or f"#{i}" for i, item in enumerate(items)])
-    heads, oof = fit_heads(items, rows, groups, config, featurizer, show_progress)
-    metrics = cross_validated_metrics(items, rows, heads, oof, corpus.prepared, rubric)
+    folds = _group_folds(groups, config.folds, config.seed)
+    lexical, lexical_oof = (
+        fit_lexical(items, corpus, folds, config) if config.lexical else (None, None)
+    )
+    heads, oof = fit_heads(items, rows, folds, config, featurizer, lexical_oof, show_progress)
+    metrics = cross_validated_metrics(items, rows, heads, oof, corpus.prepared, rubric, lexical_oof)
 
     encoder_sha = _file_sha256(encoder.path / "model.safetensors")
     digest = data_hash(files)
@@ -496,7 +574,13 @@ def train(
             "weights_sha256": encoder_sha,
             "max_tokens": encoder.max_tokens,
         },
-        "features": {"embedding": encoder.dim, "cues": list(CUES), "relevance": list(RELEVANCE)},
+        "features": {
+            "embedding": encoder.dim,
+            "cues": list(CUES),
+            "relevance": list(RELEVANCE),
+            "lexical_terms": len(lexical.vocabulary) if lexical else 0,
+            "lexical_heads": list(lexical.names) if lexical else [],
+        },
         "config": asdict(config),
         "corpus": corpus_stats(items),
         "training_rows": {k: int((rows.kind == k).sum()) for k in ("pair", "alone", "swapped")},
@@ -506,14 +590,19 @@ def train(
             **metrics,
         },
     }
-    _write_model(output, heads, bank, rubric, card)
+    _write_model(output, heads, bank, lexical, rubric, card)
     seconds = time.perf_counter() - started
     log(f"model {version} written to {output} in {seconds:.0f} s")
     return TrainReport(model_version=version, seconds=seconds, card=card)
 
 
 def _write_model(
-    output: Path, heads: dict[str, LinearHead], bank: np.ndarray, rubric: Rubric, card: dict
+    output: Path,
+    heads: dict[str, LinearHead],
+    bank: np.ndarray,
+    lexical: LexicalModel | None,
+    rubric: Rubric,
+    card: dict,
 ) -> None:
     """Write into a temporary folder, then swap, so a failed run never leaves a half model."""
     from trainer.scoring.card import render_model_card
@@ -521,7 +610,7 @@ def _write_model(
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".models-", dir=output.parent))
     try:
-        save_heads(tmp / "heads.npz", heads, bank)
+        save_heads(tmp / "heads.npz", heads, bank, lexical)
         (tmp / "rubric.json").write_text(
             json.dumps(rubric.model_dump(mode="json"), indent=1, sort_keys=True) + "\n",
             encoding="utf-8",
