@@ -306,6 +306,7 @@ def fit_lexical(
     corpus: EncodedCorpus,
     folds: np.ndarray,
     config: TrainConfig,
+    show_progress: bool = True,
 ) -> tuple[LexicalModel, dict[str, np.ndarray]]:
     """The lexical channel fitted on every usable item, and per head its out-of-fold raw
     probability for each item (a fold's vocabulary is learned from the other folds only)."""
@@ -328,12 +329,16 @@ def fit_lexical(
             intercept=np.array([intercept for _, intercept in fitted]),
         )
 
-    for fold in range(config.folds):
-        test = np.where(corpus.usable & (folds == fold))[0]
-        model = fit(np.where(corpus.usable & (folds != fold))[0])
-        for name, raw in model.raw([texts[i] for i in test]).items():
-            oof[name][test] = raw
-    return fit(np.where(corpus.usable)[0]), oof
+    with _progress(config.folds + 1, "lexical channel", show_progress) as bar:
+        for fold in range(config.folds):
+            test = np.where(corpus.usable & (folds == fold))[0]
+            model = fit(np.where(corpus.usable & (folds != fold))[0])
+            for name, raw in model.raw([texts[i] for i in test]).items():
+                oof[name][test] = raw
+            bar.update(1)
+        model = fit(np.where(corpus.usable)[0])
+        bar.update(1)
+    return model, oof
 
 
 def _targets(items: list[LabelledItem], rows: Rows) -> dict[str, np.ndarray]:
@@ -546,7 +551,7 @@ def train(
     groups = np.array([item.context.strip().lower() or f"#{i}" for i, item in enumerate(items)])
     folds = _group_folds(groups, config.folds, config.seed)
     lexical, lexical_oof = (
-        fit_lexical(items, corpus, folds, config) if config.lexical else (None, None)
+        fit_lexical(items, corpus, folds, config, show_progress) if config.lexical else (None, None)
     )
     heads, oof = fit_heads(items, rows, folds, config, featurizer, lexical_oof, show_progress)
     metrics = cross_validated_metrics(items, rows, heads, oof, corpus.prepared, rubric, lexical_oof)
