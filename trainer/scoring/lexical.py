@@ -68,12 +68,11 @@ class Vocabulary:
 
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The non-zero columns of ``text``'s row and their values."""
-        counts = Counter(t for t in terms_of(text) if t in self.index)
-        columns = np.array(sorted(self.index[t] for t in counts), dtype=np.int64)
+        counts = Counter(self.index[t] for t in terms_of(text) if t in self.index)
+        columns = np.array(sorted(counts), dtype=np.int64)
         if not len(columns):
             return columns, np.zeros(0)
-        by_column = {self.index[t]: n for t, n in counts.items()}
-        tf = 1.0 + np.log(np.array([by_column[c] for c in columns], dtype=np.float64))
+        tf = 1.0 + np.log(np.array([counts[c] for c in columns], dtype=np.float64))
         values = tf * self.idf[columns]
         return columns, values / np.linalg.norm(values)
 
