@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from trainer.cli import cli
+from trainer.vocabulary import REPLY_FLAGS
 
 
 @pytest.fixture
@@ -54,9 +55,9 @@ def test_evaluate_reports_per_dimension_and_slice(runner, scorer, tmp_path):
     path = tmp_path / "set.jsonl"
     rows = [
         {"text": "I've reissued your card; it arrives Thursday.", "context": "Card blocked!",
-         "empathy": None, "validation": 0, "solution": 1, "source": "a:1"},
+         "empathy": None, "validation": 0, "solution": 1, "source": "a:1", "flags": []},
         {"text": "Not our problem.", "context": "Card blocked!", "empathy": 0,
-         "validation": 0, "solution": 0, "source": "b:1"},
+         "validation": 0, "solution": 0, "source": "b:1", "flags": ["dismissive"]},
         {"text": "That sounds so stressful - being stuck abroad with no card is scary.",
          "context": "My card got blocked abroad", "empathy": 1, "validation": 1,
          "solution": 0, "source": "b:2"},
@@ -71,8 +72,16 @@ def test_evaluate_reports_per_dimension_and_slice(runner, scorer, tmp_path):
     for key in ("precision", "recall", "f1", "support", "macro_f1"):
         assert key in report["dimensions"]["validation"]
     assert 0.0 <= report["macro_f1"] <= 1.0
+    # Flags are measured over the two items that carry a flags list.
+    assert set(report["flags"]) == set(REPLY_FLAGS)
+    assert report["flags"]["dismissive"]["n"] == 2
+    assert report["flags"]["dismissive"]["support"] == 1
     text = runner.invoke(cli, ["evaluate", str(path), "--dimension", "solution"])
     assert "solution" in text.output and "empathy " not in text.output
+    assert "dismissive" in text.output
+    path.write_text(json.dumps({**rows[2], "flags": None}) + "\n")
+    unflagged = json.loads(runner.invoke(cli, ["evaluate", str(path), "--json"]).output)
+    assert "flags" not in unflagged
 
 
 @pytest.mark.slow

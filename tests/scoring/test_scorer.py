@@ -87,6 +87,10 @@ def test_off_context_reply_is_flagged_and_gets_no_solution_credit(scorer):
     on_topic = scorer.score(OFF_CONTEXT, context="Where is my refund? It's been a week!")
     assert "off_context" not in on_topic.flags
     assert on_topic.relevance > result.relevance
+    # Without the customer's message nothing can be off its context.
+    alone = scorer.score(OFF_CONTEXT)
+    assert "off_context" not in alone.flags
+    assert alone.flag_probabilities["off_context"] == 0.0
 
 
 def test_typos_and_emoji_keep_the_levels(scorer):

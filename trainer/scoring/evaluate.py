@@ -1,4 +1,4 @@
-"""``trainer evaluate``: score a labelled set and report per-dimension and per-slice metrics."""
+"""``trainer evaluate``: score a labelled set; metrics per dimension, slice and flag."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from trainer.scoring.corpus import LabelledItem, read_labelled
 from trainer.scoring.metrics import binary_report
 from trainer.scoring.rubric import DIMENSIONS
 from trainer.scoring.scorer import Scorer
+from trainer.vocabulary import REPLY_FLAGS
 
 
 def evaluate(
@@ -20,7 +21,8 @@ def evaluate(
     dimensions: tuple[str, ...] = DIMENSIONS,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Per dimension labelled in ``path``: precision, recall, F1, support, macro-F1, per slice."""
+    """Per dimension labelled in ``path``: precision, recall, F1, support, macro-F1, per slice;
+    and per flag, over the items that carry a ``flags`` list, the same for raising that flag."""
     items = list(read_labelled(path))
     results = []
     step = 64
@@ -48,6 +50,15 @@ def evaluate(
                 s: _report([(i, r) for i, r in labelled if i.slice == s], d) for s in slices
             }
         report["dimensions"][d] = entry
+    flagged = [(item, r) for item, r in zip(items, results, strict=True) if item.flags is not None]
+    if flagged:
+        report["flags"] = {
+            flag: binary_report(
+                [int(flag in item.flags) for item, _ in flagged],  # type: ignore[operator]
+                [int(flag in result.flags) for _, result in flagged],
+            )
+            for flag in REPLY_FLAGS
+        }
     scored = [entry["macro_f1"] for entry in report["dimensions"].values()]
     report["macro_f1"] = round(float(np.mean(scored)), 4) if scored else None
     return report
@@ -72,6 +83,13 @@ def format_report(report: dict[str, Any]) -> str:
             lines.append(
                 f"{d:<12} {name:<16} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f} "
                 f"{m['macro_f1']:>8.3f} {m['support']:>8} {m['n']:>6}"
+            )
+    if report.get("flags"):
+        lines.append(f"{'flag':<29} {'prec':>6} {'recall':>6} {'F1':>6} {'support':>17} {'n':>6}")
+        for flag, m in report["flags"].items():
+            lines.append(
+                f"{flag:<29} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f} "
+                f"{m['support']:>17} {m['n']:>6}"
             )
     if report["macro_f1"] is not None:
         lines.append(f"macro-F1 (mean over dimensions): {report['macro_f1']:.3f}")

@@ -3,7 +3,8 @@
 The rule, in words (also in the README):
 
 1. A learned flag is raised when its calibrated probability (for every flag but off-context
-   stacked with the lexical head's verdict) is above 0.5. Injection is raised
+   stacked with the lexical head's verdict) is above 0.5; off-context only when there is a
+   customer's message (its probability is 0 without one). Injection is raised
    by rule (and the injected sentences are not scored); truncated when the reply overflowed the
    encoder's window.
 2. A dimension's probability is its calibrated head probability (of the whole reply, or of its

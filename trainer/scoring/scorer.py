@@ -111,13 +111,27 @@ def run_heads(
     )
 
 
+def flag_probabilities(out: HeadOutputs, row: int, has_context: bool) -> dict[str, float]:
+    """The learned flags' probabilities for one row; without the customer's message nothing can
+    be off its context."""
+    return {
+        f: float(out.flags[f][row]) if has_context or f != "off_context" else 0.0
+        for f in LEARNED_FLAGS
+    }
+
+
 def judge_row(
-    out: HeadOutputs, row: int, rule_flags: list[str], courtesy: bool, rubric: Rubric
+    out: HeadOutputs,
+    row: int,
+    rule_flags: list[str],
+    courtesy: bool,
+    rubric: Rubric,
+    has_context: bool,
 ) -> Judgement:
     return judge(
         {d: out.levels[d][row] for d in DIMENSIONS},
         {d: float(out.dimensions[d][row]) for d in DIMENSIONS},
-        {f: float(out.flags[f][row]) for f in LEARNED_FLAGS},
+        flag_probabilities(out, row, has_context),
         rule_flags,
         courtesy,
         rubric,
@@ -242,7 +256,7 @@ class Scorer:
             rule_flags.append("injection")
         if prep.cut or bool(encoded.truncated[row]):
             rule_flags.append("truncated")
-        verdict = judge_row(out, 0, rule_flags, prep.courtesy, self.rubric)
+        verdict = judge_row(out, 0, rule_flags, prep.courtesy, self.rubric, has_context)
         evidence = self._evidence(sentence_x, prep, verdict)
         relevance = float(vectors.reply @ ctx) if has_context else None
         return ScoreResult(
@@ -259,7 +273,7 @@ class Scorer:
             service_level=verdict.service_level,
             model_version=self.model_version,
             rubric_version=self.rubric_version,
-            flag_probabilities={f: float(out.flags[f][0]) for f in LEARNED_FLAGS},
+            flag_probabilities=flag_probabilities(out, 0, has_context),
             relevance=relevance,
             ignored=list(prep.injected),
             vector=vectors.reply,
