@@ -56,6 +56,24 @@ def test_raised_flag_caps_probability_and_level(rubric):
     assert verdict.service_level == 1
 
 
+def test_off_context_takes_the_solution_not_the_feeling(rubric):
+    """An off-context reply earns no solution credit and no service level; its empathy and
+    validation are left to their own heads, which read its fit to the message themselves."""
+    verdict = judge(
+        {d: _probabilities(3) for d in ("empathy", "validation", "solution")},
+        {"empathy": 0.9, "validation": 0.9, "solution": 0.9},
+        {"off_context": 0.7},
+        [],
+        True,
+        rubric,
+    )
+    assert verdict.flags == ["off_context"]
+    assert verdict.probabilities["solution"] == pytest.approx(0.3)
+    assert verdict.levels["solution"] <= 1 and not verdict.present["solution"]
+    assert verdict.present["empathy"] and verdict.present["validation"]
+    assert verdict.service_level == 0
+
+
 def test_present_always_agrees_with_level(rubric):
     rng = np.random.default_rng(0)
     for _ in range(200):
