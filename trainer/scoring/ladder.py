@@ -83,8 +83,7 @@ def judge(
     for dim in DIMENSIONS:
         p = float(dimension_probabilities[dim])
         caps = [rubric.flag(f).caps.model_dump()[dim] for f in flags]
-        for flag in flags:
-            cap = rubric.flag(flag).caps.model_dump()[dim]
+        for flag, cap in zip(flags, caps, strict=True):
             if cap is not None and cap < 2 and flag in flag_probabilities:
                 p = min(p, 1.0 - float(flag_probabilities[flag]))
         is_present = p >= PRESENT_THRESHOLD
