@@ -71,6 +71,10 @@ def test_evaluate_reports_per_dimension_and_slice(runner, scorer, tmp_path):
     assert set(report["dimensions"]["solution"]["slices"]) == {"a", "b"}
     for key in ("precision", "recall", "f1", "support", "macro_f1"):
         assert key in report["dimensions"]["validation"]
+        assert key in report["dimensions"]["validation"]["from_level_1"]
+    # Both classes present: a ranking figure; one class only (slice "a"): none, not a made-up 0.5.
+    assert 0.0 <= report["dimensions"]["validation"]["auc"] <= 1.0
+    assert report["dimensions"]["solution"]["slices"]["a"]["auc"] is None
     assert 0.0 <= report["macro_f1"] <= 1.0
     # Flags are measured over the two items that carry a flags list.
     assert set(report["flags"]) == set(REPLY_FLAGS)
@@ -78,6 +82,7 @@ def test_evaluate_reports_per_dimension_and_slice(runner, scorer, tmp_path):
     assert report["flags"]["dismissive"]["support"] == 1
     text = runner.invoke(cli, ["evaluate", str(path), "--dimension", "solution"])
     assert "solution" in text.output and "empathy " not in text.output
+    assert "AUC" in text.output
     assert "dismissive" in text.output
     path.write_text(json.dumps({**rows[2], "flags": None}) + "\n")
     unflagged = json.loads(runner.invoke(cli, ["evaluate", str(path), "--json"]).output)

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.metrics import cohen_kappa_score, f1_score, precision_score, recall_score
+from sklearn.metrics import (
+    cohen_kappa_score,
+    f1_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
 
-from trainer.scoring.metrics import agreement, binary_report, quadratic_kappa
+from trainer.scoring.metrics import agreement, binary_report, quadratic_kappa, roc_auc
 
 
 def test_binary_report_matches_sklearn():
@@ -33,3 +39,16 @@ def test_agreement_counts_exact_and_within_one():
     assert result["exact"] == 0.5
     assert result["within_one"] == 0.75
     assert result["n"] == 4
+
+
+def test_roc_auc_matches_sklearn_with_ties():
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 300)
+    # Rounded scores tie often, which is where a rank-based AUC goes wrong if ties are mishandled.
+    score = np.round(0.3 * y + rng.random(300), 1)
+    assert roc_auc(y, score) == pytest.approx(roc_auc_score(y, score), abs=1e-4)
+
+
+def test_roc_auc_is_none_without_both_classes():
+    assert roc_auc([1, 1, 1], [0.2, 0.5, 0.9]) is None
+    assert roc_auc([0, 1], [0.1, 0.9]) == 1.0

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from trainer.scoring.corpus import LabelledItem, read_labelled
-from trainer.scoring.metrics import binary_report
+from trainer.scoring.metrics import binary_report, roc_auc
 from trainer.scoring.rubric import DIMENSIONS
 from trainer.scoring.scorer import Scorer
 from trainer.vocabulary import REPLY_FLAGS
@@ -21,8 +21,10 @@ def evaluate(
     dimensions: tuple[str, ...] = DIMENSIONS,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Per dimension labelled in ``path``: precision, recall, F1, support, macro-F1, per slice;
-    and per flag, over the items that carry a ``flags`` list, the same for raising that flag."""
+    """Per dimension labelled in ``path``: precision, recall, F1, support, macro-F1 of the
+    ``present`` decision, the ROC AUC of its probability and the same figures with level 1
+    counted as shown, per slice; and per flag, over the items that carry a ``flags`` list, the
+    same for raising that flag."""
     items = list(read_labelled(path))
     results = []
     step = 64
@@ -65,24 +67,32 @@ def evaluate(
 
 
 def _report(pairs: list[tuple[LabelledItem, Any]], dimension: str) -> dict[str, Any]:
-    return binary_report(
-        [item.labels[dimension] for item, _ in pairs],
-        [int(result.dimensions[dimension].present) for _, result in pairs],
-    )
+    """The ``present`` decision's figures, with two readings that do not depend on where the
+    rubric draws "present": ``auc`` ranks by probability alone, and ``from_level_1`` counts a
+    token or vague level 1 as shown (the line some research label sets draw)."""
+    labels = [item.labels[dimension] for item, _ in pairs]
+    scores = [result.dimensions[dimension] for _, result in pairs]
+    return {
+        **binary_report(labels, [int(s.present) for s in scores]),
+        "auc": roc_auc(labels, [s.probability for s in scores]),
+        "from_level_1": binary_report(labels, [int(s.level >= 1) for s in scores]),
+    }
 
 
 def format_report(report: dict[str, Any]) -> str:
     lines = [f"{report['file']}: {report['items']} items, model {report['model_version']}"]
     lines.append(
         f"{'dimension':<12} {'slice':<16} {'prec':>6} {'recall':>6} {'F1':>6} "
-        f"{'macroF1':>8} {'support':>8} {'n':>6}"
+        f"{'macroF1':>8} {'support':>8} {'n':>6} {'AUC':>6} {'macroF1 L1+':>11}"
     )
     for d, entry in report["dimensions"].items():
         rows = [("all", entry), *entry.get("slices", {}).items()]
         for name, m in rows:
+            auc = "-" if m["auc"] is None else f"{m['auc']:.3f}"
             lines.append(
                 f"{d:<12} {name:<16} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f} "
-                f"{m['macro_f1']:>8.3f} {m['support']:>8} {m['n']:>6}"
+                f"{m['macro_f1']:>8.3f} {m['support']:>8} {m['n']:>6} {auc:>6} "
+                f"{m['from_level_1']['macro_f1']:>11.3f}"
             )
     if report.get("flags"):
         lines.append(f"{'flag':<29} {'prec':>6} {'recall':>6} {'F1':>6} {'support':>17} {'n':>6}")
@@ -93,4 +103,9 @@ def format_report(report: dict[str, Any]) -> str:
             )
     if report["macro_f1"] is not None:
         lines.append(f"macro-F1 (mean over dimensions): {report['macro_f1']:.3f}")
+    if report["dimensions"]:
+        lines.append(
+            "AUC: ranking by probability, whatever the threshold; "
+            "macroF1 L1+: level 1 (token or vague) counted as shown"
+        )
     return "\n".join(lines)

@@ -35,6 +35,27 @@ def binary_report(y_true: Sequence[int], y_pred: Sequence[int]) -> dict[str, flo
     }
 
 
+def roc_auc(y_true: Sequence[int], score: Sequence[float]) -> float | None:
+    """Area under the ROC curve: the chance that a random positive scores above a random
+    negative (ties count half); None when one class is missing."""
+    y = np.asarray(y_true, dtype=int)
+    s = np.asarray(score, dtype=float)
+    positives = int(y.sum())
+    negatives = len(y) - positives
+    if not positives or not negatives:
+        return None
+    order = np.argsort(s, kind="mergesort")
+    ranks = np.empty(len(s))
+    ranks[order] = np.arange(1, len(s) + 1)
+    # Tied scores share the mean of their ranks.
+    _, inverse, counts = np.unique(s, return_inverse=True, return_counts=True)
+    sums = np.zeros(len(counts))
+    np.add.at(sums, inverse, ranks)
+    ranks = (sums / counts)[inverse]
+    u = ranks[y == 1].sum() - positives * (positives + 1) / 2
+    return round(float(u / (positives * negatives)), 4)
+
+
 def quadratic_kappa(y_true: Sequence[int], y_pred: Sequence[int], categories: int) -> float:
     """Cohen's kappa with quadratic weights over ordinal categories 0..categories-1."""
     y = np.asarray(y_true, dtype=int)
