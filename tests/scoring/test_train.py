@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from trainer.scoring.corpus import LabelledSetError, corpus_files
-from trainer.scoring.heads import load_heads
+from trainer.scoring.heads import OFF_CONTEXT_REPLY, load_heads
 from trainer.scoring.scorer import read_model
 from trainer.scoring.train import TrainConfig, train
 
@@ -47,6 +47,8 @@ def test_training_is_deterministic_and_loadable(tmp_path, small_corpus, scorer):
     # Multi-threaded BLAS may round differently from run to run: weights agree to float noise.
     heads_a, bank_a = load_heads(tmp_path / "a" / "heads.npz")
     heads_b, bank_b = load_heads(tmp_path / "b" / "heads.npz")
+    # Off-context has its two judges (heads.off_context_agreed).
+    assert {"off_context", OFF_CONTEXT_REPLY} <= set(heads_a)
     assert np.allclose(bank_a, bank_b, atol=1e-6)
     for name, head in heads_a.items():
         assert np.allclose(head.coef, heads_b[name].coef, atol=1e-4)

@@ -75,6 +75,23 @@ class LinearHead:
         return self.calibrate(self.raw(x), lexical)
 
 
+#: The second off-context judge: it reads the reply's own vector beside its relevance to the
+#: message, so it knows what a reply that ignores the complaint looks like, while the
+#: ``off_context`` head knows only how close reply and message are. Each alone raises many false
+#: flags, on different replies; a model that has both raises the flag only when both agree.
+OFF_CONTEXT_REPLY = "off_context_reply"
+
+
+def off_context_agreed(flags: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The learned flags' probabilities from the heads' (``flags`` keyed by head): off-context
+    as likely as the less convinced of its two judges, where the model has two."""
+    flags = dict(flags)
+    second = flags.pop(OFF_CONTEXT_REPLY, None)
+    if second is not None:
+        flags["off_context"] = np.minimum(flags["off_context"], second)
+    return flags
+
+
 BANK = "relevance_bank"
 #: The lexical channel's arrays: its terms (UTF-8, one per line), their idf, the head names
 #: (one per line) and a row of weights and an intercept per head.

@@ -13,7 +13,13 @@ import numpy as np
 
 from trainer.scoring.encoder import Encoder
 from trainer.scoring.features import Featurizer, reply_cues, reply_vectors, sentence_cues
-from trainer.scoring.heads import LinearHead, load_heads, load_lexical
+from trainer.scoring.heads import (
+    OFF_CONTEXT_REPLY,
+    LinearHead,
+    load_heads,
+    load_lexical,
+    off_context_agreed,
+)
 from trainer.scoring.ladder import PRESENT_THRESHOLD, Judgement, judge
 from trainer.scoring.lexical import LexicalModel, lexical_text
 from trainer.scoring.rubric import DIMENSIONS, LEARNED_FLAGS, Rubric
@@ -107,7 +113,13 @@ def run_heads(
     return HeadOutputs(
         levels={d: heads[d].level_probabilities(x) for d in DIMENSIONS},
         dimensions={d: present(d) for d in DIMENSIONS},
-        flags={f: heads[f].probability(x, lexical.get(f)) for f in LEARNED_FLAGS},
+        flags=off_context_agreed(
+            {
+                f: heads[f].probability(x, lexical.get(f))
+                for f in (*LEARNED_FLAGS, OFF_CONTEXT_REPLY)
+                if f in heads
+            }
+        ),
     )
 
 

@@ -31,7 +31,13 @@ from trainer.scoring.features import (
     reply_vectors,
     sentence_cues,
 )
-from trainer.scoring.heads import LinearHead, logit, save_heads
+from trainer.scoring.heads import (
+    OFF_CONTEXT_REPLY,
+    LinearHead,
+    logit,
+    off_context_agreed,
+    save_heads,
+)
 from trainer.scoring.lexical import (
     LEXICAL_FLAGS,
     LexicalModel,
@@ -62,6 +68,9 @@ class TrainConfig:
     #: Off-context examples made by pairing good replies with another sector's customer message,
     #: as a share of the corpus (off_context head only).
     off_context_share: float = 0.5
+    #: A second off-context judge that also reads the reply's own vector; the flag then needs
+    #: both judges (heads.off_context_agreed).
+    off_context_reply: bool = True
     #: Customer messages in the relevance bank a reply's fit to its own message is ranked against.
     bank_size: int = 128
     #: A dimension is as present as its strongest sentence: the reply's probability is the larger
@@ -273,6 +282,7 @@ def head_columns(name: str, featurizer: Featurizer) -> np.ndarray:
     it learns relevance rather than which topics the swapped examples happened to be about."""
     parts = {
         "off_context": ("cosine", "cues", "relevance"),
+        OFF_CONTEXT_REPLY: ("reply", "cosine", "cues", "relevance"),
         **{d: ("reply", "cosine", "cues", "relevance") for d in DIMENSIONS},
     }.get(name, ("reply", "product", "cosine", "cues", "relevance"))
     return np.concatenate([featurizer.columns(part) for part in parts])
@@ -350,12 +360,15 @@ def _targets(items: list[LabelledItem], rows: Rows) -> dict[str, np.ndarray]:
             targets[flag] = rows.off_context
         else:
             targets[flag] = np.array([int(flag in (items[i].flags or ())) for i in rows.item])
+    targets[OFF_CONTEXT_REPLY] = rows.off_context
     return targets
 
 
 def _rows_for(head: str, rows: Rows) -> np.ndarray:
-    """Swapped-message rows teach only the off-context head; their other labels are unknown."""
-    return np.ones(len(rows.kind), bool) if head == "off_context" else rows.kind != "swapped"
+    """Swapped-message rows teach only the off-context heads; their other labels are unknown."""
+    if head in ("off_context", OFF_CONTEXT_REPLY):
+        return np.ones(len(rows.kind), bool)
+    return rows.kind != "swapped"
 
 
 def fit_heads(
@@ -375,7 +388,7 @@ def fit_heads(
     as the scorer does) for the cross-validated metrics.
     """
     targets = _targets(items, rows)
-    heads_names = [*DIMENSIONS, *LEARNED_FLAGS]
+    heads_names = [*DIMENSIONS, *LEARNED_FLAGS, *([OFF_CONTEXT_REPLY] * config.off_context_reply)]
     lexical_oof = lexical_oof or {}
     folds = item_folds[rows.item]
 
@@ -473,7 +486,9 @@ def cross_validated_metrics(
     out = HeadOutputs(
         levels={d: oof[d][pairs] for d in DIMENSIONS},
         dimensions={d: calibrated(d, oof[f"{d}.present"]) for d in DIMENSIONS},
-        flags={f: calibrated(f, oof[f]) for f in LEARNED_FLAGS},
+        flags=off_context_agreed(
+            {f: calibrated(f, oof[f]) for f in (*LEARNED_FLAGS, OFF_CONTEXT_REPLY) if f in oof}
+        ),
     )
     predicted = []
     for row, i in enumerate(rows.item[pairs]):
