@@ -83,8 +83,8 @@ OFF_CONTEXT_REPLY = "off_context_reply"
 
 
 def off_context_agreed(flags: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The learned flags' probabilities from the heads' (``flags`` keyed by head): off-context
-    as likely as the less convinced of its two judges, where the model has two."""
+    """The learned flags' probabilities from their heads' (``flags`` keyed by head name):
+    off-context is as likely as the less convinced of its two judges, where the model has two."""
     flags = dict(flags)
     second = flags.pop(OFF_CONTEXT_REPLY, None)
     if second is not None:
