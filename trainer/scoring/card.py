@@ -125,6 +125,9 @@ def render_model_card(card: dict[str, Any]) -> str:
         "- The encoder is frozen and English-first; Indonesian rests on its subword overlap, on",
         "  the lexical channel's words and on the Indonesian part of the corpus.",
         "- Injection is found by the rules in `rubrics/flags.yaml`; new phrasings need new rules.",
+        "- Off-context is judged from how the reply relates to the message by two judges that",
+        "  must agree: it catches templates and answers from another sector, rarely a fluent",
+        "  answer to a near problem in the same sector (such a reply can keep its solution level).",
         "",
     ]
     return "\n".join(lines)
