@@ -279,7 +279,8 @@ def head_columns(name: str, featurizer: Featurizer) -> np.ndarray:
     """Columns a head may read. Dimension heads judge the reply itself and its fit to the
     message, not the element-wise reply x message product (in cross-validation the product made
     them worse). The off-context head reads only how the reply relates to the message, so that
-    it learns relevance rather than which topics the swapped examples happened to be about."""
+    it learns relevance rather than which topics the swapped examples happened to be about; its
+    second judge reads the reply too, and can only veto (heads.off_context_agreed)."""
     parts = {
         "off_context": ("cosine", "cues", "relevance"),
         OFF_CONTEXT_REPLY: ("reply", "cosine", "cues", "relevance"),
@@ -388,7 +389,8 @@ def fit_heads(
     as the scorer does) for the cross-validated metrics.
     """
     targets = _targets(items, rows)
-    heads_names = [*DIMENSIONS, *LEARNED_FLAGS, *([OFF_CONTEXT_REPLY] * config.off_context_reply)]
+    second_judge = (OFF_CONTEXT_REPLY,) if config.off_context_reply else ()
+    heads_names = [*DIMENSIONS, *LEARNED_FLAGS, *second_judge]
     lexical_oof = lexical_oof or {}
     folds = item_folds[rows.item]
 
