@@ -82,6 +82,8 @@ API = [
     ("api.reply", "POST", "/api/v1/attempts/{attempt}/turns", REPLY,
      expect(401, 404, 404, 403, 403)),
     ("api.attempt", "GET", "/api/v1/attempts/{attempt}", None, expect(401, 404, 200, 200, 403)),
+    ("api.abandon_attempt", "POST", "/api/v1/attempts/{attempt}/abandon", None,
+     expect(401, 404, 404, 403, 403)),
     ("api.unknown", "GET", "/api/v1/no/such/route", None, expect(401, 404, 404, 404, 404)),
 ]  # fmt: skip
 

@@ -203,6 +203,33 @@ def test_attempt_over_409(client, headers):
     assert response.json["error"]["code"] == "attempt_over"
 
 
+def test_an_agent_abandons_an_attempt_once_and_a_retry_says_the_same(client, headers):
+    attempt = start(client, headers)
+    url = f"/api/v1/attempts/{attempt['id']}"
+    first = client.post(url + "/abandon", headers=headers)
+    assert first.status_code == 200
+    assert first.json == {
+        "id": attempt["id"],
+        "done": True,
+        "outcome": "abandoned",
+        "service_level": first.json["service_level"],
+    }
+    again = client.post(url + "/abandon", headers=headers)
+    assert (again.status_code, again.json) == (200, first.json)
+    assert client.get(url, headers=headers).json["outcome"] == "abandoned"
+    turn = client.post(url + "/turns", json={"reply": GOOD}, headers=headers)
+    assert (turn.status_code, turn.json["error"]["code"]) == (409, "attempt_over")
+
+
+def test_a_finished_attempt_cannot_be_abandoned(client, headers):
+    attempt = start(client, headers)
+    done = play(client, headers, attempt["id"], GOOD)
+    response = client.post(f"/api/v1/attempts/{attempt['id']}/abandon", headers=headers)
+    assert (response.status_code, response.json["error"]["code"]) == (409, "attempt_over")
+    url = f"/api/v1/attempts/{attempt['id']}"
+    assert client.get(url, headers=headers).json["outcome"] == done["outcome"] != "abandoned"
+
+
 def test_agents_cannot_reply_to_or_read_other_peoples_attempts(
     client, headers, make_user, token_for
 ):

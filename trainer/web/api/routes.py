@@ -192,6 +192,25 @@ def reply(attempt_id: int):
     return response, 200 if submitted.replayed else 201
 
 
+@bp.post("/attempts/<int:attempt_id>/abandon")
+@roles(*practice.PLAYERS)
+def abandon_attempt(attempt_id: int):
+    attempt = practice.locked_attempt(attempt_id)
+    if attempt is None or attempt.user_id != g.user.id:
+        raise ApiError(404, "not_found", "no such attempt")
+    # Abandoning twice is a retry, not a conflict: the second call reports the same ending.
+    replayed = attempt.outcome == "abandoned"
+    if not replayed:
+        try:
+            practice.abandon(attempt)
+        except practice.PracticeError as exc:
+            raise ApiError(exc.status, exc.code, str(exc)) from None
+    db.session.commit()
+    return jsonify(
+        id=attempt.id, done=True, outcome=attempt.outcome, service_level=attempt.service_level
+    )
+
+
 @bp.get("/attempts/<int:attempt_id>")
 def attempt(attempt_id: int):
     found = db.session.get(Attempt, attempt_id)
