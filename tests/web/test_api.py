@@ -208,15 +208,18 @@ def test_an_agent_abandons_an_attempt_once_and_a_retry_says_the_same(client, hea
     url = f"/api/v1/attempts/{attempt['id']}"
     first = client.post(url + "/abandon", headers=headers)
     assert first.status_code == 200
+    assert "Idempotent-Replayed" not in first.headers
+    document = client.get(url, headers=headers).json
     assert first.json == {
         "id": attempt["id"],
         "done": True,
         "outcome": "abandoned",
-        "service_level": first.json["service_level"],
+        "service_level": document["service_level"],
     }
+    assert document["outcome"] == "abandoned"
     again = client.post(url + "/abandon", headers=headers)
     assert (again.status_code, again.json) == (200, first.json)
-    assert client.get(url, headers=headers).json["outcome"] == "abandoned"
+    assert again.headers["Idempotent-Replayed"] == "true"
     turn = client.post(url + "/turns", json={"reply": GOOD}, headers=headers)
     assert (turn.status_code, turn.json["error"]["code"]) == (409, "attempt_over")
 

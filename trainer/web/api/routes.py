@@ -206,9 +206,12 @@ def abandon_attempt(attempt_id: int):
         except practice.PracticeError as exc:
             raise ApiError(exc.status, exc.code, str(exc)) from None
     db.session.commit()
-    return jsonify(
+    response = jsonify(
         id=attempt.id, done=True, outcome=attempt.outcome, service_level=attempt.service_level
     )
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @bp.get("/attempts/<int:attempt_id>")
