@@ -130,8 +130,8 @@ def train(output: Path | None, corrections: tuple[Path, ...], folds: int, quiet:
     from dataclasses import replace
 
     from trainer.authored import AuthoredFileError
+    from trainer.scoring import default_model_dir
     from trainer.scoring.corpus import LabelledSetError
-    from trainer.scoring.scorer import default_model_dir
     from trainer.scoring.train import TrainConfig
     from trainer.scoring.train import train as run
 

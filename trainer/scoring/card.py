@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from trainer.scoring.rubric import DIMENSIONS
+
+CARD_FILE = "model_card.json"
+
+
+def read_card(directory: Path) -> dict[str, Any]:
+    """The model card of a model folder (FileNotFoundError when it has none)."""
+    path = directory / CARD_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `trainer train` to build the model")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _row(cells: list[Any]) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from trainer.scoring.card import read_card
 from trainer.scoring.encoder import Encoder
 from trainer.scoring.features import Featurizer, reply_cues, reply_vectors, sentence_cues
 from trainer.scoring.heads import (
@@ -347,20 +348,14 @@ def _check_context(context: object) -> str:
     return context.strip()
 
 
-def default_model_dir() -> Path:
-    """``models/`` at the top of the source tree this package runs from."""
-    return Path(__file__).resolve().parents[2] / "models"
-
-
 def read_model(directory: Path, encoder: Encoder | None = None) -> Scorer:
     """Build a scorer from a model folder (heads.npz, rubric.json, model_card.json)."""
     heads_path = directory / "heads.npz"
-    card_path = directory / "model_card.json"
     rubric_path = directory / "rubric.json"
-    for path in (heads_path, card_path, rubric_path):
+    for path in (heads_path, rubric_path):
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: run `trainer train` to build the model")
-    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card = read_card(directory)
     rubric = Rubric.model_validate_json(rubric_path.read_text(encoding="utf-8"))
     heads, bank = load_heads(heads_path)
     return Scorer(

@@ -652,7 +652,7 @@ def _write_model(
     card: dict,
 ) -> None:
     """Write into a temporary folder, then swap, so a failed run never leaves a half model."""
-    from trainer.scoring.card import render_model_card
+    from trainer.scoring.card import CARD_FILE, render_model_card
 
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".models-", dir=output.parent))
@@ -662,7 +662,7 @@ def _write_model(
             json.dumps(rubric.model_dump(mode="json"), indent=1, sort_keys=True) + "\n",
             encoding="utf-8",
         )
-        (tmp / "model_card.json").write_text(
+        (tmp / CARD_FILE).write_text(
             json.dumps(card, indent=1, sort_keys=True) + "\n", encoding="utf-8"
         )
         (tmp / "MODEL_CARD.md").write_text(render_model_card(card), encoding="utf-8")
