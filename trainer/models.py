@@ -366,6 +366,8 @@ class AuditEvent(db.Model):
     #: The client's address, when from a request.
     ip: Mapped[str | None] = mapped_column(String(45))
 
+    actor: Mapped[User | None] = relationship()
+
 
 class TurnReview(db.Model):
     """A trainer's levels for an agent turn; the latest one is effective where it sets a level."""

@@ -11,7 +11,8 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from trainer.extensions import db
 from trainer.models import ROLES, ApiToken, LoginSession, Team, User, utcnow
@@ -126,10 +127,107 @@ def create_user(
 
 def change_password(user: User, new_password: str, policy: PasswordPolicy) -> None:
     """Set the password and end every session and nothing else: API tokens are separate."""
-    user.password_hash = hash_password(new_password, policy)
+    _set_password(user, new_password, policy)
+    audit.record("user.password", actor=user, subject=f"user:{user.id}")
+
+
+def reset_password(user: User, policy: PasswordPolicy, actor: User) -> str:
+    """A new generated password for someone who lost theirs (shown once); their sessions end."""
+    password = secrets.token_urlsafe(12)
+    _set_password(user, password, policy)
+    audit.record("user.password_reset", actor=actor, subject=f"user:{user.id}")
+    return password
+
+
+def _set_password(user: User, password: str, policy: PasswordPolicy) -> None:
+    user.password_hash = hash_password(password, policy)
     user.password_changed_at = utcnow()
     revoke_sessions(user)
-    audit.record("user.password", actor=user, subject=f"user:{user.id}")
+
+
+def update_user(
+    user: User,
+    *,
+    name: str,
+    role: str,
+    team: str | None,
+    active: bool,
+    actor: User,
+) -> dict[str, list]:
+    """Change a user's name, role, team and whether they may log in; returns what changed.
+
+    The last active admin cannot stop being one, or nobody could manage accounts any more.
+    Deactivating ends the user's sessions; their API tokens stop working while inactive.
+    """
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    name = name.strip()
+    if not name:
+        raise AccountError("a user needs a name")
+    if _is_active_admin(user) and (role != "admin" or not active) and _active_admins() == 1:
+        raise AccountError("this is the last active admin: make someone else admin first")
+    team_row = team_named(team) if team else None
+    before = {"name": user.name, "role": user.role, "team": _team_name(user), "active": user.active}
+    user.name, user.role, user.team, user.active = name, role, team_row, active
+    after = {"name": name, "role": role, "team": team or None, "active": active}
+    changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if changes:
+        if not active:
+            revoke_sessions(user)
+        audit.record("user.update", actor=actor, subject=f"user:{user.id}", **changes)
+    return changes
+
+
+def _is_active_admin(user: User) -> bool:
+    return user.role == "admin" and user.active
+
+
+def _active_admins() -> int:
+    query = select(func.count()).select_from(User).where(User.role == "admin", User.active)
+    return db.session.scalar(query) or 0
+
+
+def _team_name(user: User) -> str | None:
+    return user.team.name if user.team is not None else None
+
+
+def users(
+    *, role: str | None = None, team_id: int | None = None, search: str | None = None
+) -> list[User]:
+    """Users by e-mail, filtered by role, team and a piece of their name or e-mail."""
+    query = select(User).options(selectinload(User.team)).order_by(User.email)
+    if role:
+        query = query.where(User.role == role)
+    if team_id:
+        query = query.where(User.team_id == team_id)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(or_(User.email.like(pattern), func.lower(User.name).like(pattern)))
+    return list(db.session.scalars(query))
+
+
+def teams() -> list[tuple[Team, int]]:
+    """Every team by name, with how many users it has."""
+    query = (
+        select(Team, func.count(User.id))
+        .outerjoin(User, User.team_id == Team.id)
+        .group_by(Team.id)
+        .order_by(Team.name)
+    )
+    return [(team, members) for team, members in db.session.execute(query)]
+
+
+def create_team(name: str, actor: User) -> Team:
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise AccountError("a team needs a name of 1 to 80 characters")
+    if db.session.scalar(select(Team).where(Team.name == name)) is not None:
+        raise AccountError(f"a team {name} already exists")
+    team = Team(name=name)
+    db.session.add(team)
+    db.session.flush()
+    audit.record("team.create", actor=actor, subject=f"team:{team.id}", name=name)
+    return team
 
 
 def open_session(user: User) -> str:
@@ -174,6 +272,21 @@ def issue_token(user: User, label: str = "", actor: User | None = None) -> str:
     db.session.flush()
     audit.record("token.create", actor=actor or user, subject=f"user:{user.id}", token=row.id)
     return token
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's API tokens, newest first, revoked ones included (for the record)."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    return list(db.session.scalars(query))
+
+
+def revoke_token(row: ApiToken, actor: User) -> bool:
+    """Stop the token working; False when it already did not."""
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    audit.record("token.revoke", actor=actor, subject=f"user:{row.user_id}", token=row.id)
+    return True
 
 
 def token_user(token: str) -> User | None:

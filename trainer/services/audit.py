@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
 from trainer.extensions import db
 from trainer.models import AuditEvent, User
+
+#: How many events a page of the log shows.
+PAGE_SIZE = 50
 
 
 def record(
@@ -25,3 +31,31 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def events(
+    *,
+    action: str | None = None,
+    actor_id: int | None = None,
+    subject: str | None = None,
+    before: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> list[AuditEvent]:
+    """The newest events first, filtered; ``before`` (an event id) pages back through the log."""
+    query = select(AuditEvent).options(selectinload(AuditEvent.actor))
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor_id:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if subject:
+        query = query.where(AuditEvent.subject == subject)
+    if before:
+        query = query.where(AuditEvent.id < before)
+    return list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def actions() -> list[str]:
+    """Every action the log holds, for a filter."""
+    return list(
+        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )

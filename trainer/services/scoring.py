@@ -6,7 +6,11 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from sqlalchemy import func, select
+
 from trainer.core.engine import Verdict
+from trainer.extensions import db
+from trainer.models import TurnScore
 from trainer.vocabulary import DIMENSIONS
 
 
@@ -25,6 +29,11 @@ class ScorerProvider:
         self._factory = factory
         self._scorer: ReplyScorer | None = None
         self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> ReplyScorer | None:
+        """The scorer if this process has built it, without building it."""
+        return self._scorer
 
     def get(self) -> ReplyScorer:
         if self._scorer is None:
@@ -62,3 +71,13 @@ def verdict_of(result: Any) -> Verdict:
         flags=frozenset(result.flags),
         service_level=result.service_level,
     )
+
+
+def scores_by_model() -> list[tuple[str, int, Any]]:
+    """(model version, how many turn scores it gave, the latest one's time), newest first."""
+    query = (
+        select(TurnScore.model_version, func.count(), func.max(TurnScore.created_at))
+        .group_by(TurnScore.model_version)
+        .order_by(func.max(TurnScore.created_at).desc())
+    )
+    return [(version, count, latest) for version, count, latest in db.session.execute(query)]

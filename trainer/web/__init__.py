@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
@@ -10,9 +11,11 @@ from trainer.extensions import csrf, db, login_manager
 from trainer.models import User
 from trainer.services import accounts
 from trainer.vocabulary import SERVICE_LEVELS
+from trainer.web.access import home_url
 
 
 def register(app: Flask) -> None:
+    from trainer.web.admin import bp as admin_bp
     from trainer.web.api import bp as api_bp
     from trainer.web.auth import bp as auth_bp
     from trainer.web.practice import bp as practice_bp
@@ -23,6 +26,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(practice_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(studio_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: nothing for a forged request to ride on
 
@@ -63,6 +67,8 @@ def _load_user(secret: str) -> User | None:
 
 
 def _index():
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
     return redirect(url_for("practice.index"))
 
 

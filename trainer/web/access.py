@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort
+from flask import abort, url_for
 from flask_login import current_user, login_required
 
 
@@ -23,3 +23,8 @@ def roles_required(*roles: str) -> Callable:
         return checked
 
     return decorate
+
+
+def home_url(user) -> str:
+    """Where a user lands after logging in: admins on administration, everyone else on practice."""
+    return url_for("admin.users" if user.role == "admin" else "practice.index")

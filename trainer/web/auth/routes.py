@@ -7,7 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from trainer.extensions import db, limiter
+from trainer.models import User
 from trainer.services import accounts, audit
+from trainer.web.access import home_url
 from trainer.web.auth import bp
 from trainer.web.auth.forms import LoginForm, PasswordForm
 
@@ -21,18 +23,18 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, user: User) -> str:
     # Only paths on this site: an absolute or scheme-relative URL would be an open redirect.
     if target and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("practice.index")
+    return home_url(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("practice.index"))
+        return redirect(home_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data, password_policy())
@@ -43,7 +45,7 @@ def login():
             )
             db.session.commit()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
         audit.record("user.login_failed", ip=request.remote_addr, email=form.email.data[:254])
         db.session.commit()
         flash(_("E-mail or password is wrong."), "error")

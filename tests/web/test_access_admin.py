@@ -1,0 +1,46 @@
+"""The administration routes x anonymous and the four roles (see test_access.py).
+
+``{user}`` is the owner of the ``attempt_id`` attempt and ``{token}`` an API token of theirs;
+only an admin gets in, whatever the route.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.test_access import cases, check_access, expect
+from trainer.extensions import db
+from trainer.models import Attempt
+from trainer.services import accounts
+
+ADMIN_ONLY = expect(302, 403, 403, 403, 200)
+
+# endpoint, method, path, form or JSON body, status per role
+ROUTES = [
+    ("admin.users", "GET", "/admin/", None, ADMIN_ONLY),
+    ("admin.new_user", "GET", "/admin/users/new", None, ADMIN_ONLY),
+    ("admin.user", "GET", "/admin/users/{user}", None, ADMIN_ONLY),
+    ("admin.reset_password", "POST", "/admin/users/{user}/password", {}, ADMIN_ONLY),
+    ("admin.issue_token", "POST", "/admin/users/{user}/tokens", {"label": "ci"}, ADMIN_ONLY),
+    ("admin.revoke_token", "POST", "/admin/tokens/{token}/revoke", {},
+     expect(302, 403, 403, 403, 302)),
+    ("admin.teams", "GET", "/admin/teams", None, ADMIN_ONLY),
+    ("admin.audit_log", "GET", "/admin/audit", None, ADMIN_ONLY),
+    ("admin.model", "GET", "/admin/model", None, ADMIN_ONLY),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("endpoint", "method", "path", "body", "role", "status"), cases(ROUTES))
+def test_access(
+    app, client, make_user, token_for, attempt_id, endpoint, method, path, body, role, status
+):
+    with app.app_context():
+        owner = db.session.get(Attempt, attempt_id).user
+        accounts.issue_token(owner, "theirs")
+        db.session.commit()
+        token = accounts.tokens_of(owner)[0].id
+        owner_id = owner.id
+    path = path.replace("{user}", str(owner_id)).replace("{token}", str(token))
+    check_access(
+        client, make_user, token_for, attempt_id, endpoint, method, path, body, role, status
+    )

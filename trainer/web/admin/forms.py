@@ -1,0 +1,46 @@
+"""Administration forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from trainer.models import ROLES
+
+NO_TEAM = ""
+
+
+class UserForm(FlaskForm):
+    """A user's name, role and team; the team choices are set by the view."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(role, role) for role in ROLES], default="agent"
+    )
+    team = SelectField(_l("Team"), choices=[], default=NO_TEAM)
+    active = BooleanField(_l("May log in and use API tokens"))
+    submit = SubmitField(_l("Save"))
+
+    def with_teams(self, names: list[str]) -> "UserForm":
+        self.team.choices = [
+            SelectChoice(NO_TEAM, _l("(no team)")),
+            *[SelectChoice(name, name) for name in names],
+        ]
+        return self
+
+
+class NewUserForm(UserForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    active = None  # a new user is active
+    submit = SubmitField(_l("Create the user"))
+
+
+class TokenForm(FlaskForm):
+    label = StringField(_l("What the token is for"), validators=[Length(max=80)])
+    submit = SubmitField(_l("Issue an API token"))
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
+    submit = SubmitField(_l("Create the team"))

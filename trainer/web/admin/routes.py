@@ -1,0 +1,216 @@
+"""Administration views (admins only): parse, call the services, commit, render."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from trainer.extensions import db
+from trainer.models import ROLES, ApiToken, User
+from trainer.scoring import model_directory
+from trainer.scoring.card import read_card
+from trainer.services import accounts, audit
+from trainer.services.scoring import scores_by_model
+from trainer.web.access import roles_required
+from trainer.web.admin import bp
+from trainer.web.admin.forms import NO_TEAM, NewUserForm, TeamForm, TokenForm, UserForm
+from trainer.web.auth.routes import password_policy
+from trainer.web.practice.forms import ActionForm
+from trainer.web.scorer import provider
+
+
+@bp.before_request
+@roles_required("admin")
+def _admins_only() -> None:
+    """Every page here is for admins (logged in, else the login page; another role: 403)."""
+
+
+def _team_names() -> list[str]:
+    return [team.name for team, _members in accounts.teams()]
+
+
+def _user(user_id: int) -> User:
+    return db.session.get(User, user_id) or abort(404)
+
+
+def _checked() -> None:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+def _secret(user: User, kind: str, secret: str):
+    """The page that shows a new password or API token once: only its hash is stored."""
+    response = current_app.make_response(
+        render_template("admin/secret.html", user=user, kind=kind, secret=secret)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+def users():
+    role = request.args.get("role") if request.args.get("role") in ROLES else None
+    team = request.args.get("team", type=int)
+    search = (request.args.get("q") or "").strip()[:100]
+    return render_template(
+        "admin/users.html",
+        rows=accounts.users(role=role, team_id=team, search=search),
+        teams=accounts.teams(),
+        roles=ROLES,
+        chosen={"role": role, "team": team, "q": search},
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = NewUserForm().with_teams(_team_names())
+    if form.validate_on_submit():
+        try:
+            user, password = accounts.create_user(
+                form.email.data,
+                form.role.data,
+                password_policy(),
+                name=form.name.data.strip(),
+                team=form.team.data or None,
+                actor=current_user,
+            )
+        except accounts.AccountError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            return _secret(user, "password", password)
+    return render_template("admin/new_user.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user(user_id: int):
+    user = _user(user_id)
+    form = UserForm(data=None if request.method == "POST" else _form_data(user)).with_teams(
+        _team_names()
+    )
+    if form.validate_on_submit():
+        try:
+            changes = accounts.update_user(
+                user,
+                name=form.name.data,
+                role=form.role.data,
+                team=form.team.data or None,
+                active=form.active.data,
+                actor=current_user,
+            )
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.role.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved.") if changes else _("Nothing changed."), "info")
+            return redirect(url_for("admin.user", user_id=user.id))
+    return render_template(
+        "admin/user.html",
+        user=user,
+        form=form,
+        tokens=accounts.tokens_of(user),
+        token_form=TokenForm(formdata=None),
+        action=ActionForm(),
+        events=audit.events(subject=f"user:{user.id}", limit=20),
+    ), (422 if form.errors else 200)
+
+
+def _form_data(user: User) -> dict:
+    return {
+        "name": user.name,
+        "role": user.role,
+        "team": user.team.name if user.team else NO_TEAM,
+        "active": user.active,
+    }
+
+
+@bp.post("/users/<int:user_id>/password")
+def reset_password(user_id: int):
+    _checked()
+    user = _user(user_id)
+    password = accounts.reset_password(user, password_policy(), current_user)
+    db.session.commit()
+    return _secret(user, "password", password)
+
+
+@bp.post("/users/<int:user_id>/tokens")
+def issue_token(user_id: int):
+    user = _user(user_id)
+    form = TokenForm()
+    if not form.validate_on_submit():
+        flash(_("The token was not issued: %(why)s", why=_form_problem(form)), "error")
+        return redirect(url_for("admin.user", user_id=user.id))
+    token = accounts.issue_token(user, form.label.data.strip(), actor=current_user)
+    db.session.commit()
+    return _secret(user, "token", token)
+
+
+def _form_problem(form) -> str:
+    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    _checked()
+    row = db.session.get(ApiToken, token_id) or abort(404)
+    if accounts.revoke_token(row, current_user):
+        db.session.commit()
+        flash(_("Token %(id)s is revoked.", id=row.id), "info")
+    else:
+        flash(_("Token %(id)s was already revoked.", id=row.id), "info")
+    return redirect(url_for("admin.user", user_id=row.user_id))
+
+
+@bp.route("/teams", methods=["GET", "POST"])
+def teams():
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            team = accounts.create_team(form.name.data, current_user)
+        except accounts.AccountError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Team %(name)s is created.", name=team.name), "info")
+            return redirect(url_for("admin.teams"))
+    return render_template("admin/teams.html", form=form, rows=accounts.teams()), (
+        422 if form.errors else 200
+    )
+
+
+@bp.get("/audit")
+def audit_log():
+    action = request.args.get("action") or None
+    subject = (request.args.get("subject") or "").strip()[:80] or None
+    actor = request.args.get("actor", type=int)
+    before = request.args.get("before", type=int)
+    events = audit.events(action=action, actor_id=actor, subject=subject, before=before)
+    older = events[-1].id if len(events) == audit.PAGE_SIZE else None
+    return render_template(
+        "admin/audit.html",
+        events=events,
+        actions=audit.actions(),
+        chosen={"action": action, "subject": subject, "actor": actor},
+        actor=db.session.get(User, actor) if actor else None,
+        older=older,
+    )
+
+
+@bp.get("/model")
+def model():
+    directory = model_directory(current_app.config["TRAINER_MODEL_DIR"])
+    try:
+        card, problem = read_card(directory), None
+    except (OSError, ValueError) as exc:
+        card, problem = None, str(exc)
+    loaded = provider().loaded
+    return render_template(
+        "admin/model.html",
+        directory=directory,
+        card=card,
+        problem=problem,
+        loaded_version=getattr(loaded, "model_version", None),
+        usage=scores_by_model(),
+    )
