@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from flask import abort, url_for
 from flask_login import current_user, login_required
+
+if TYPE_CHECKING:
+    from trainer.models import User
 
 
 def roles_required(*roles: str) -> Callable:
@@ -25,6 +29,6 @@ def roles_required(*roles: str) -> Callable:
     return decorate
 
 
-def home_url(user) -> str:
+def home_url(user: User) -> str:
     """Where a user lands after logging in: admins on administration, everyone else on practice."""
     return url_for("admin.users" if user.role == "admin" else "practice.index")
