@@ -8,11 +8,14 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from trainer.loadbench import free_port, stop, trainer_command
+from trainer.models import ROLES
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -25,7 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 STARTUP_SECONDS = 90
-AGENT_LINE = re.compile(r"^\s*agent\s+(\S+@\S+)\s+(\S+)\s*$")
+ACCOUNT_LINE = re.compile(r"^\s*(agent|trainer|hr|admin)\s+(\S+@\S+)\s+(\S+)\s*$")
 
 
 def _answers_200(url: str) -> bool:
@@ -64,9 +67,16 @@ def browser(chromium_executable):
             chromium.close()
 
 
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str
+    #: role -> (e-mail, password) of the demo account `trainer run` printed for it.
+    accounts: dict[str, tuple[str, str]]
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """`trainer run` on a temporary SQLite database: yields (base_url, agent email, password)."""
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """`trainer run` on a temporary SQLite database, with the demo accounts it printed."""
     tmp = tmp_path_factory.mktemp("live_server")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -103,17 +113,20 @@ def live_server(tmp_path_factory):
                 fail(f"`trainer run` did not print 'Serving on' within {STARTUP_SECONDS} s")
             time.sleep(0.1)
         lines = output().splitlines()
-        accounts = [m for line in lines if (m := AGENT_LINE.match(line))]
-        if not any("Demo accounts" in line for line in lines) or not accounts:
-            fail("no demo agent account in the output of `trainer run`")
-        email, password = accounts[0].groups()
+        accounts = {
+            m.group(1): (m.group(2), m.group(3))
+            for line in lines
+            if (m := ACCOUNT_LINE.match(line))
+        }
+        if not any("Demo accounts" in line for line in lines) or set(accounts) != set(ROLES):
+            fail("not one demo account per role in the output of `trainer run`")
         while not _answers_200(f"{base_url}/auth/login"):
             if server.poll() is not None:
                 fail(f"`trainer run` exited with {server.returncode}")
             if time.monotonic() > deadline:
                 fail(f"GET /auth/login did not answer 200 within {STARTUP_SECONDS} s")
             time.sleep(0.1)
-        yield base_url, email, password
+        yield LiveServer(base_url, accounts)
     finally:
         stop(server, grace=10)
         # Captured by pytest: shown only when a test of the session failed.

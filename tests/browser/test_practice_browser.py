@@ -36,7 +36,8 @@ def check_mood(page) -> int:
 @pytest.mark.browser
 @pytest.mark.slow
 def test_agent_plays_a_scenario_to_the_end_and_reads_the_summary(browser, live_server):
-    base_url, email, password = live_server
+    base_url = live_server.base_url
+    email, password = live_server.accounts["agent"]
     scenario = load_scenario(SCENARIO)
     by_line = {normalise(node.customer): node for node in scenario.script.nodes.values()}
 
