@@ -15,6 +15,8 @@ from trainer.models import Attempt
 # endpoint, method, path, form or JSON body, status per role
 ROUTES = [
     ("reports.agent", "GET", "/reports/agents/{agent}", None, expect(302, 404, 200, 200, 403)),
+    ("reports.agent_pdf", "GET", "/reports/agents/{agent}/scorecard.pdf", None,
+     expect(302, 404, 200, 200, 403)),
     ("reports.team", "GET", "/reports/teams", None, expect(302, 403, 200, 200, 403)),
     ("reports.agents_csv", "GET", "/reports/agents.csv", None, expect(302, 403, 200, 200, 403)),
     ("reports.attempts_csv", "GET", "/reports/attempts.csv", None,
@@ -33,7 +35,7 @@ def test_access(
     with app.app_context():
         owner = db.session.get(Attempt, attempt_id).user_id
     path = path.replace("{agent}", str(owner))
-    csv_export = path.endswith(".csv") and status == 200
+    csv_export = path.endswith((".csv", ".pdf")) and status == 200
     check_access(
         client,
         make_user,

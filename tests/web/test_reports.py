@@ -15,8 +15,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from statistics import mean
 
+import pypdf
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -38,7 +40,7 @@ from trainer.services import scenarios, scorecards
 from trainer.services.demo_data import seed_demo_data
 from trainer.services.reviews import effective
 from trainer.vocabulary import DIMENSIONS
-from trainer.web.reports import charts
+from trainer.web.reports import charts, pdf
 
 BOTH = pytest.mark.parametrize(
     "database_url",
@@ -365,7 +367,7 @@ def test_the_page_shows_the_api_figures(app, client, token_for, seeded):
     assert 'id="weakest">Validation<' in html
     assert "<svg" in html and "<script" not in html  # the charts are server-rendered SVG
     assert "reports.css" in html
-    assert "No PDF library is installed" in html
+    assert 'id="scorecard-pdf"' in html
 
 
 def test_an_agent_sees_their_own_scorecard_only(app, client, token_for, seeded):
@@ -618,6 +620,75 @@ def test_reports_are_never_cached(app, client, token_for, seeded):
     login_as(client, app, seeded.hr)
     for path in (f"/reports/agents/{seeded.ana}", "/reports/teams", "/reports/agents.csv"):
         assert client.get(path).headers["Cache-Control"] == "no-store", path
+
+
+def pdf_text(response) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(response.data))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def test_scorecard_pdf_is_the_print_layout_with_the_figures(app, client, token_for, seeded):
+    login_as(client, app, seeded.hr)
+    page = client.get(f"/reports/agents/{seeded.ana}?mode=practice").get_data(as_text=True)
+    link = f"/reports/agents/{seeded.ana}/scorecard.pdf?mode=practice"
+    assert f'href="{link}"' in page
+    response = client.get(link)
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert re.match(
+        rf'attachment; filename="scorecard-{seeded.ana}-\d{{8}}-\d{{4}}\.pdf"',
+        response.headers["Content-Disposition"],
+    )
+    text = pdf_text(response)
+    card = api_card(client, token_for, seeded.hr, seeded.ana, "?mode=practice").json
+    assert "Competency scorecard: Ana Putri" in text
+    for name, value in card["dimensions"].items():
+        assert f"{name.capitalize()} {value:.2f} / 3" in text, (name, value)
+    assert "Log out" not in text and "Download as PDF" not in text  # the print layout
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "report.export")
+        ).one()
+    assert (event.actor_id, event.subject) == (seeded.hr, f"user:{seeded.ana}")
+    assert event.details["report"] == "scorecard.pdf"
+    assert event.details["filters"] == {"mode": "practice"}
+
+
+def test_scorecard_pdf_follows_the_scorecard_access(app, client, seeded):
+    login_as(client, app, seeded.budi)
+    assert client.get(f"/reports/agents/{seeded.ana}/scorecard.pdf").status_code == 404
+    assert client.get(f"/reports/agents/{seeded.budi}/scorecard.pdf").status_code == 200
+
+
+def test_without_a_pdf_renderer_the_page_says_to_print(app, client, seeded, monkeypatch):
+    monkeypatch.setattr(pdf, "available", lambda: False)
+    login_as(client, app, seeded.hr)
+    page = client.get(f"/reports/agents/{seeded.ana}").get_data(as_text=True)
+    assert "scorecard.pdf" not in page and "Save as PDF" in page
+    response = client.get(f"/reports/agents/{seeded.ana}/scorecard.pdf")
+    assert response.status_code == 503
+    assert "print the scorecard page" in response.get_data(as_text=True)
+
+
+def test_a_pdf_reads_only_the_apps_static_files(app, tmp_path):
+    static = Path(app.static_folder)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the PDF")
+    fetcher = pdf._static_fetcher(static.resolve(), "/static/")
+    css = fetcher.fetch(f"{pdf.BASE_URL}static/reports.css")
+    assert b"@media print" in css.read()
+    for url in (
+        "http://example.org/static/reports.css",
+        f"{pdf.BASE_URL}static/../reports/routes.py",
+        f"{pdf.BASE_URL}static/%2e%2e/reports/routes.py",
+        f"file://{secret}",
+        f"{pdf.BASE_URL}etc/passwd",
+    ):
+        with pytest.raises(ValueError, match="only the app's static files"):
+            fetcher.fetch(url)
+    html = f'<p>x</p><img src="file://{secret}"><link rel="stylesheet" href="/static/trainer.css">'
+    assert pdf.render(html, static, "/static").startswith(b"%PDF")
 
 
 def test_print_stylesheet_hides_the_navigation(client):

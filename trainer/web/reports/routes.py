@@ -7,10 +7,9 @@ agent sees only their own scorecard, and every export is written to the audit lo
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
-from importlib.util import find_spec
+from pathlib import Path
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,19 +18,12 @@ from trainer.models import utcnow
 from trainer.services import audit, scorecards
 from trainer.services.scorecards import AgentInfo, Filters
 from trainer.web.access import roles_required
-from trainer.web.reports import bp, charts
+from trainer.web.reports import bp, charts, pdf
 
 #: Who sees the team view and the exports.
 VIEWERS = ("hr", "trainer")
 LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
 TRUE = ("1", "true", "yes", "on")
-#: PDF renderers the project would use; none is a dependency, so the scorecard is printed.
-PDF_LIBRARIES = ("weasyprint", "xhtml2pdf", "reportlab")
-
-
-@cache
-def pdf_library() -> str | None:
-    return next((name for name in PDF_LIBRARIES if find_spec(name) is not None), None)
 
 
 @bp.after_request
@@ -74,7 +66,11 @@ def _charts(subject, ident: str) -> dict:
 @bp.get("/agents/<int:agent_id>")
 @login_required
 def agent(agent_id: int):
-    info = _agent_or_abort(agent_id)
+    return _scorecard_page(_agent_or_abort(agent_id))[0]
+
+
+def _scorecard_page(info: AgentInfo) -> tuple[str, Filters]:
+    """The scorecard page (the PDF renders its print layout) and the filters it applied."""
     filters, errors = scorecards.parse_filters(request.args)
     filters = replace(filters, team_id=None)  # one agent: a team filter means nothing here
     card = scorecards.agent_scorecard(info, filters)
@@ -86,7 +82,25 @@ def agent(agent_id: int):
         options=scorecards.filter_options(with_teams=False),
         languages=LANGUAGES,
         generated=utcnow(),
-        pdf_library=pdf_library(),
+        pdf_available=pdf.available(),
+    ), filters
+
+
+@bp.get("/agents/<int:agent_id>/scorecard.pdf")
+@login_required
+def agent_pdf(agent_id: int):
+    """The scorecard page's print layout as a PDF download (audited like the CSV exports)."""
+    info = _agent_or_abort(agent_id)
+    if not pdf.available():
+        abort(503, _("No PDF renderer is installed on this server: print the scorecard page."))
+    html, filters = _scorecard_page(info)
+    document = pdf.render(html, Path(current_app.static_folder), current_app.static_url_path)
+    _record_export(f"user:{info.id}", filters, "web", report="scorecard.pdf")
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return Response(
+        document,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="scorecard-{info.id}-{stamp}.pdf"'},
     )
 
 
@@ -111,18 +125,21 @@ def team():
 
 def export(name: str, columns, rows: list, filters: Filters, via: str, **details) -> Response:
     """The CSV download, audited (and committed) before it is sent."""
+    _record_export(f"report:{name}.csv", filters, via, rows=len(rows), **details)
+    return csv_response(name, columns, rows)
+
+
+def _record_export(subject: str, filters: Filters, via: str, **details) -> None:
     audit.record(
         "report.export",
         actor=current_user,
-        subject=f"report:{name}.csv",
+        subject=subject,
         ip=request.remote_addr,
         filters=filters.to_dict(),
-        rows=len(rows),
         via=via,
         **details,
     )
     db.session.commit()
-    return csv_response(name, columns, rows)
 
 
 def csv_response(name: str, columns, rows: list) -> Response:
