@@ -171,6 +171,7 @@ def test_deactivating_ends_sessions_and_tokens_until_reactivated(
     assert theirs.get("/api/v1/me", headers=headers).status_code == 200
 
 
+@BOTH
 def test_the_last_active_admin_cannot_step_down(app, client, admin, make_user):
     demote = {"name": admin.name, "role": "hr", "team": "", "active": "y"}
     response = post(client, f"/admin/users/{admin.id}", demote)

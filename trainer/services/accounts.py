@@ -183,8 +183,10 @@ def _is_active_admin(user: User) -> bool:
 
 
 def _active_admins() -> int:
-    query = select(func.count()).select_from(User).where(User.role == "admin", User.active)
-    return db.session.scalar(query) or 0
+    # FOR UPDATE (PostgreSQL): two admins stepping down at once queue here, and the second then
+    # counts without the first, so both cannot pass. SQLite's BEGIN IMMEDIATE already serialises.
+    query = select(User.id).where(User.role == "admin", User.active).with_for_update()
+    return len(db.session.scalars(query).all())
 
 
 def _team_name(user: User) -> str | None:
