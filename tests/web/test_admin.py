@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pytest
 from sqlalchemy import select
@@ -300,3 +302,42 @@ def test_model_page_without_a_model_says_so(client, admin):
     assert response.status_code == 200
     assert "No usable model here" in response.get_data(as_text=True)
     assert "trainer train" in response.get_data(as_text=True)
+
+
+@BOTH
+def test_two_admins_stepping_down_at_once_leave_one(app, make_user):
+    """The first demotion holds its transaction open while the second starts: the second must
+    wait for it and then see that only one admin is left (without the row lock, PostgreSQL's
+    read-committed count would still see two, and both would step down)."""
+    first, second = make_user("admin"), make_user("admin")
+    locked = threading.Event()
+    outcome: dict[int, str] = {}
+
+    def step_down(user_id: int, hold: bool) -> None:
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            try:
+                accounts.update_user(
+                    user, name=user.name, role="hr", team=None, active=True, actor=user
+                )
+                db.session.flush()
+                if hold:
+                    locked.set()
+                    time.sleep(0.5)
+                db.session.commit()
+                outcome[user_id] = "stepped down"
+            except accounts.AccountError:
+                db.session.rollback()
+                outcome[user_id] = "refused"
+            finally:
+                locked.set()
+
+    holder = threading.Thread(target=step_down, args=(first.id, True))
+    holder.start()
+    assert locked.wait(10)
+    follower = threading.Thread(target=step_down, args=(second.id, False))
+    follower.start()
+    holder.join(20)
+    follower.join(20)
+    assert outcome == {first.id: "stepped down", second.id: "refused"}
+    assert fetch_user(app, second.id).role == "admin"
