@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-#: The origin the page is rendered as; its URLs never leave this module (see _StaticFiles).
+#: The origin the page is rendered as; its URLs never leave this module (see _static_fetcher).
 BASE_URL = "http://trainer.invalid/"
 
 
