@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -669,6 +670,17 @@ def test_without_a_pdf_renderer_the_page_says_to_print(app, client, seeded, monk
     response = client.get(f"/reports/agents/{seeded.ana}/scorecard.pdf")
     assert response.status_code == 503
     assert "print the scorecard page" in response.get_data(as_text=True)
+
+
+def test_weasyprints_advice_at_import_is_logged_not_raised(tmp_path, monkeypatch, caplog):
+    # A stand-in package that warns on import as WeasyPrint does without HarfBuzz-Subset.
+    (tmp_path / "weasyprint.py").write_text(
+        "import warnings\nwarnings.warn('HarfBuzz-Subset will be required', DeprecationWarning)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "weasyprint", raising=False)
+    assert pdf.available.__wrapped__() is True
+    assert "WeasyPrint: HarfBuzz-Subset will be required" in caplog.text
 
 
 def test_a_pdf_reads_only_the_apps_static_files(app, tmp_path):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import mimetypes
+import warnings
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+logger = logging.getLogger(__name__)
 
 #: The origin the page is rendered as; its URLs never leave this module (see _static_fetcher).
 BASE_URL = "http://trainer.invalid/"
@@ -14,10 +18,16 @@ BASE_URL = "http://trainer.invalid/"
 @cache
 def available() -> bool:
     """Whether WeasyPrint imports here (it needs the system's Pango as well as the package)."""
-    try:
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError):
-        return False
+    # Its advice about optional system libraries (HarfBuzz-Subset) is logged, not raised: under
+    # `-W error` a warning at import would otherwise turn the scorecard page into a 500.
+    with warnings.catch_warnings(record=True) as advice:
+        warnings.simplefilter("always")
+        try:
+            import weasyprint  # noqa: F401
+        except (ImportError, OSError):
+            return False
+    for warning in advice:
+        logger.warning("WeasyPrint: %s", warning.message)
     return True
 
 
