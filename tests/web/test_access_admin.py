@@ -1,7 +1,7 @@
 """The administration routes x anonymous and the four roles (see test_access.py).
 
-``{user}`` is the owner of the ``attempt_id`` attempt and ``{token}`` an API token of theirs;
-only an admin gets in, whatever the route.
+``{user}`` is the owner of the ``attempt_id`` attempt, ``{token}`` an API token of theirs and
+``{team}`` an empty team; only an admin gets in, whatever the route.
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ ROUTES = [
     ("admin.revoke_token", "POST", "/admin/tokens/{token}/revoke", {},
      expect(302, 403, 403, 403, 302)),
     ("admin.teams", "GET", "/admin/teams", None, ADMIN_ONLY),
+    ("admin.team", "GET", "/admin/teams/{team}", None, ADMIN_ONLY),
+    ("admin.team", "POST", "/admin/teams/{team}", {"name": "Renamed"},
+     expect(302, 403, 403, 403, 302)),
+    ("admin.delete_team", "POST", "/admin/teams/{team}/delete", {},
+     expect(302, 403, 403, 403, 302)),
     ("admin.audit_log", "GET", "/admin/audit", None, ADMIN_ONLY),
     ("admin.model", "GET", "/admin/model", None, ADMIN_ONLY),
 ]  # fmt: skip
@@ -40,7 +45,13 @@ def test_access(
         db.session.commit()
         token = accounts.tokens_of(owner)[0].id
         owner_id = owner.id
-    path = path.replace("{user}", str(owner_id)).replace("{token}", str(token))
+        team = accounts.create_team("Empty", owner).id
+        db.session.commit()
+    path = (
+        path.replace("{user}", str(owner_id))
+        .replace("{token}", str(token))
+        .replace("{team}", str(team))
+    )
     check_access(
         client, make_user, token_for, attempt_id, endpoint, method, path, body, role, status
     )

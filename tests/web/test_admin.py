@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.web.conftest import PASSWORD, csrf_token, login
 from tests.web.test_database import BOTH
 from trainer.extensions import db
-from trainer.models import ApiToken, AuditEvent, Team, User
+from trainer.models import ApiToken, Assignment, AuditEvent, Team, User, utcnow
 from trainer.services import accounts, audit
 
 SECRET = re.compile(r"data-secret>([^<]+)<")
@@ -246,12 +246,72 @@ def test_teams_are_created_once_and_listed_with_members(app, client, admin, make
     assert response.status_code == 422
     assert "already exists" in response.get_data(as_text=True)
     page = client.get("/admin/teams").get_data(as_text=True)
-    assert re.search(r"North</a></td><td>1<", page)
-    assert re.search(r"West</a></td><td>0<", page)
+    assert re.search(r"North</a></td><td><a [^>]+>1<", page)
+    assert re.search(r"West</a></td><td><a [^>]+>0<", page)
     assert '<option value="West">West</option>' in client.get("/admin/users/new").get_data(
         as_text=True
     )
     assert actions(app).count("team.create") == 1
+
+
+def team_id(app, name: str) -> int | None:
+    with app.app_context():
+        return db.session.scalar(select(Team.id).where(Team.name == name))
+
+
+@BOTH
+def test_a_team_is_renamed_once_and_audited(app, client, admin, make_user):
+    make_user("agent", team="North")
+    make_user("agent", team="South")
+    north = team_id(app, "North")
+    response = post(client, f"/admin/teams/{north}", {"name": "South"})
+    assert response.status_code == 422
+    assert "already exists" in response.get_data(as_text=True)
+    assert post(client, f"/admin/teams/{north}", {"name": " North-East "}).status_code == 302
+    assert team_id(app, "North-East") == north
+    page = client.get(f"/admin/teams/{north}").get_data(as_text=True)
+    assert "Test agent" in page
+    assert "before: North; after: North-East" in page
+    response = post(client, f"/admin/teams/{north}", {"name": "North-East"})
+    assert "Nothing changed" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert actions(app).count("team.rename") == 1
+    assert '<option value="North-East">' in client.get("/admin/users/new").get_data(as_text=True)
+
+
+@BOTH
+def test_only_an_empty_unassigned_team_can_be_deleted(app, client, admin, make_user):
+    make_user("agent", team="Staffed")
+    with app.app_context():
+        actor = db.session.get(User, admin.id)
+        assigned = accounts.create_team("Assigned", actor)
+        accounts.create_team("Empty", actor)
+        db.session.add(
+            Assignment(
+                scenario_slug="any",
+                mode="practice",
+                due_at=utcnow(),
+                trainer_id=admin.id,
+                team_id=assigned.id,
+            )
+        )
+        db.session.commit()
+    for name, why in (("Staffed", "still has 1 users"), ("Assigned", "kept for their history")):
+        response = post(client, f"/admin/teams/{team_id(app, name)}/delete")
+        assert response.status_code == 302
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "The team was not deleted" in page and why in page
+        assert team_id(app, name) is not None
+    page = client.get(f"/admin/teams/{team_id(app, 'Assigned')}?lang=id").get_data(as_text=True)
+    assert "pernah diberi 1 penugasan" in page and "Hapus tim</button>" not in page
+    empty = team_id(app, "Empty")
+    assert "Hapus tim</button>" in client.get(f"/admin/teams/{empty}").get_data(as_text=True)
+    assert client.post(f"/admin/teams/{empty}/delete").status_code == 400
+    response = post(client, f"/admin/teams/{empty}/delete")
+    assert response.headers["Location"].endswith("/admin/teams")
+    assert team_id(app, "Empty") is None
+    assert client.get(f"/admin/teams/{empty}").status_code == 404
+    assert "team.delete" in actions(app)
+    assert "Empty" not in client.get("/admin/teams").get_data(as_text=True)
 
 
 @BOTH

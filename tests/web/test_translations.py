@@ -35,8 +35,13 @@ def _po():
         return read_po(f, locale="id")
 
 
+def _texts(value) -> tuple[str, ...]:
+    """A message's id or string as a tuple: plural forms come as several."""
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def _messages(catalog) -> dict:
-    return {m.id: m.string for m in catalog}
+    return {_texts(m.id): _texts(m.string) for m in catalog}
 
 
 def _extracted() -> dict[str, list[str]]:
@@ -71,7 +76,7 @@ def test_every_ui_string_has_an_indonesian_translation():
     untranslated = {
         msgid: where
         for msgid, where in extracted.items()
-        if msgid not in catalog or not catalog[msgid].string or catalog[msgid].fuzzy
+        if msgid not in catalog or not all(_texts(catalog[msgid].string)) or catalog[msgid].fuzzy
     }
     assert not untranslated, f"translate these in {PO.relative_to(ROOT)}: {untranslated}"
 
@@ -80,10 +85,11 @@ def test_translations_keep_their_placeholders():
     for message in _po():
         if not message.id:
             continue
-        names = set(PLACEHOLDER.findall(message.id))
-        assert set(PLACEHOLDER.findall(message.string)) == names, message.id
-        # Jinja's gettext %-formats every string, with or without variables.
-        message.string % dict.fromkeys(names, "x")
+        names = set(PLACEHOLDER.findall(_texts(message.id)[-1]))
+        for string in _texts(message.string):
+            assert set(PLACEHOLDER.findall(string)) == names, message.id
+            # Jinja's gettext %-formats every string, with or without variables.
+            string % dict.fromkeys(names, 1)
 
 
 def test_english_is_the_default(client):

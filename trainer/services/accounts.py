@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from trainer.extensions import db
-from trainer.models import ROLES, ApiToken, LoginSession, Team, User, utcnow
+from trainer.models import ROLES, ApiToken, Assignment, LoginSession, Team, User, utcnow
 from trainer.services import audit
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -219,17 +219,57 @@ def teams() -> list[tuple[Team, int]]:
     return [(team, members) for team, members in db.session.execute(query)]
 
 
-def create_team(name: str, actor: User) -> Team:
+def _valid_team_name(name: str, team: Team | None = None) -> str:
+    """``name`` stripped, if it is a valid name no other team has."""
     name = name.strip()
     if not name or len(name) > 80:
         raise AccountError("a team needs a name of 1 to 80 characters")
-    if db.session.scalar(select(Team).where(Team.name == name)) is not None:
+    holder = db.session.scalar(select(Team).where(Team.name == name))
+    if holder is not None and holder is not team:
         raise AccountError(f"a team {name} already exists")
-    team = Team(name=name)
+    return name
+
+
+def create_team(name: str, actor: User) -> Team:
+    team = Team(name=_valid_team_name(name))
     db.session.add(team)
     db.session.flush()
-    audit.record("team.create", actor=actor, subject=f"team:{team.id}", name=name)
+    audit.record("team.create", actor=actor, subject=f"team:{team.id}", name=team.name)
     return team
+
+
+def rename_team(team: Team, name: str, actor: User) -> bool:
+    """Rename ``team``; False when the name is unchanged (nothing is recorded then)."""
+    name = _valid_team_name(name, team)
+    if name == team.name:
+        return False
+    audit.record(
+        "team.rename", actor=actor, subject=f"team:{team.id}", before=team.name, after=name
+    )
+    team.name = name
+    db.session.flush()
+    return True
+
+
+def team_assignments(team: Team) -> int:
+    """How many assignments were given to ``team`` (they keep it, so it cannot be deleted)."""
+    return db.session.scalar(select(func.count(Assignment.id)).where(Assignment.team_id == team.id))
+
+
+def delete_team(team: Team, actor: User) -> None:
+    """Delete a team nobody is in and nothing was assigned to; others would lose their history."""
+    assignments = team_assignments(team)
+    if assignments:
+        raise AccountError(
+            f"team {team.name} was given {assignments} assignments and is kept for their history"
+        )
+    if team.members:
+        raise AccountError(
+            f"team {team.name} still has {len(team.members)} users: move them to another team first"
+        )
+    audit.record("team.delete", actor=actor, subject=f"team:{team.id}", name=team.name)
+    db.session.delete(team)
+    db.session.flush()
 
 
 def open_session(user: User) -> str:

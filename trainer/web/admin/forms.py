@@ -44,3 +44,7 @@ class TokenForm(FlaskForm):
 class TeamForm(FlaskForm):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
     submit = SubmitField(_l("Create the team"))
+
+
+class TeamRenameForm(TeamForm):
+    submit = SubmitField(_l("Rename"))

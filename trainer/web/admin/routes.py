@@ -7,14 +7,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from trainer.extensions import db
-from trainer.models import ROLES, ApiToken, User
+from trainer.models import ROLES, ApiToken, Team, User
 from trainer.scoring import model_directory
 from trainer.scoring.card import read_card
 from trainer.services import accounts, audit
 from trainer.services.scoring import scores_by_model
 from trainer.web.access import roles_required
 from trainer.web.admin import bp
-from trainer.web.admin.forms import NO_TEAM, NewUserForm, TeamForm, TokenForm, UserForm
+from trainer.web.admin.forms import (
+    NO_TEAM,
+    NewUserForm,
+    TeamForm,
+    TeamRenameForm,
+    TokenForm,
+    UserForm,
+)
 from trainer.web.auth.routes import password_policy
 from trainer.web.practice.forms import ActionForm
 from trainer.web.scorer import provider
@@ -32,6 +39,10 @@ def _team_names() -> list[str]:
 
 def _user(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404)
+
+
+def _team(team_id: int) -> Team:
+    return db.session.get(Team, team_id) or abort(404)
 
 
 def _checked() -> None:
@@ -178,6 +189,43 @@ def teams():
     return render_template("admin/teams.html", form=form, rows=accounts.teams()), (
         422 if form.errors else 200
     )
+
+
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+def team(team_id: int):
+    team = _team(team_id)
+    form = TeamRenameForm(data=None if request.method == "POST" else {"name": team.name})
+    if form.validate_on_submit():
+        try:
+            renamed = accounts.rename_team(team, form.name.data, current_user)
+        except accounts.AccountError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved.") if renamed else _("Nothing changed."), "info")
+            return redirect(url_for("admin.team", team_id=team.id))
+    return render_template(
+        "admin/team.html",
+        team=team,
+        form=form,
+        action=ActionForm(),
+        assignments=accounts.team_assignments(team),
+        events=audit.events(subject=f"team:{team.id}", limit=20),
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/teams/<int:team_id>/delete")
+def delete_team(team_id: int):
+    _checked()
+    team = _team(team_id)
+    try:
+        accounts.delete_team(team, current_user)
+    except accounts.AccountError as exc:
+        flash(_("The team was not deleted: %(why)s", why=str(exc)), "error")
+        return redirect(url_for("admin.team", team_id=team.id))
+    db.session.commit()
+    flash(_("Team %(name)s is deleted.", name=team.name), "info")
+    return redirect(url_for("admin.teams"))
 
 
 @bp.get("/audit")
