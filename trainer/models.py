@@ -21,6 +21,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from trainer.extensions import db
 
 ROLES = ("agent", "trainer", "hr", "admin")
+#: The largest value an INTEGER column holds on PostgreSQL, the narrowest backend: no row has a
+#: larger id, and binding one fails in the driver ("integer out of range") instead of finding none.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:

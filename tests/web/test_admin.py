@@ -231,6 +231,14 @@ def test_a_token_label_too_long_issues_nothing(app, client, admin, make_user):
         assert accounts.tokens_of(db.session.get(User, agent.id)) == []
 
 
+def test_a_token_without_a_label_field_is_issued_unlabelled(app, client, admin, make_user):
+    agent = make_user("agent")
+    response = post(client, f"/admin/users/{agent.id}/tokens")
+    assert response.status_code == 200
+    with app.app_context():
+        assert [t.label for t in accounts.tokens_of(db.session.get(User, agent.id))] == [""]
+
+
 def test_buttons_without_csrf_change_nothing(app, client, admin, make_user):
     agent = make_user("agent")
     assert client.post(f"/admin/users/{agent.id}/password").status_code == 400

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 
 from trainer.extensions import db
 from trainer.models import (
+    MAX_ID,
     Attempt,
     ScenarioVersion,
     Team,
@@ -132,7 +133,10 @@ def parse_filters(args: Mapping[str, Any]) -> tuple[Filters, list[str]]:
         try:
             team_id = int(text("team"))
         except ValueError:
+            team_id = None
+        if team_id is None or not 0 < team_id <= MAX_ID:
             errors.append("team: must be a team id")
+            team_id = None
     filters = Filters(
         date_from=date_from,
         date_to=date_to,

@@ -12,6 +12,7 @@ from trainer.models import User
 from trainer.services import accounts
 from trainer.vocabulary import SERVICE_LEVELS
 from trainer.web.access import home_url
+from trainer.web.params import RowIdConverter
 
 
 def register(app: Flask) -> None:
@@ -22,6 +23,8 @@ def register(app: Flask) -> None:
     from trainer.web.reports import bp as reports_bp
     from trainer.web.studio import bp as studio_bp
 
+    # Before any rule is added: every <int:...> in a route is bounded (see RowIdConverter).
+    app.url_map.converters["int"] = RowIdConverter
     app.register_blueprint(auth_bp)
     app.register_blueprint(practice_bp)
     app.register_blueprint(reports_bp)

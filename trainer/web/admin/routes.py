@@ -23,6 +23,7 @@ from trainer.web.admin.forms import (
     UserForm,
 )
 from trainer.web.auth.routes import password_policy
+from trainer.web.params import whole_number
 from trainer.web.practice.forms import ActionForm
 from trainer.web.scorer import provider
 
@@ -62,7 +63,7 @@ def _secret(user: User, kind: str, secret: str):
 @bp.get("/")
 def users():
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    team = request.args.get("team", type=int)
+    team = request.args.get("team", type=whole_number)
     search = (request.args.get("q") or "").strip()[:100]
     return render_template(
         "admin/users.html",
@@ -153,7 +154,7 @@ def issue_token(user_id: int):
     if not form.validate_on_submit():
         flash(_("The token was not issued: %(why)s", why=_form_problem(form)), "error")
         return redirect(url_for("admin.user", user_id=user.id))
-    token = accounts.issue_token(user, form.label.data.strip(), actor=current_user)
+    token = accounts.issue_token(user, (form.label.data or "").strip(), actor=current_user)
     db.session.commit()
     return _secret(user, "token", token)
 
@@ -232,8 +233,8 @@ def delete_team(team_id: int):
 def audit_log():
     action = request.args.get("action") or None
     subject = (request.args.get("subject") or "").strip()[:80] or None
-    actor = request.args.get("actor", type=int)
-    before = request.args.get("before", type=int)
+    actor = request.args.get("actor", type=whole_number)
+    before = request.args.get("before", type=whole_number)
     events = audit.events(action=action, actor_id=actor, subject=subject, before=before)
     older = events[-1].id if len(events) == audit.PAGE_SIZE else None
     return render_template(

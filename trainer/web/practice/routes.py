@@ -25,6 +25,7 @@ from trainer.services import practice, reviews, scenarios
 from trainer.services.replies import TurnError, score_pending, submit
 from trainer.web import error_response, wants_json
 from trainer.web.access import roles_required
+from trainer.web.params import whole_number
 from trainer.web.practice import bp
 from trainer.web.practice.forms import ActionForm, DisputeForm, ReplyForm, new_key
 from trainer.web.scorer import kit, rubric
@@ -37,7 +38,7 @@ LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
 def index():
     language = request.args.get("language") or None
     sector = request.args.get("sector") or None
-    difficulty = request.args.get("difficulty", type=int)
+    difficulty = request.args.get("difficulty", type=whole_number)
     versions = scenarios.playable(language=language, sector=sector, difficulty=difficulty)
     return render_template(
         "practice/index.html",

@@ -16,6 +16,7 @@ from trainer.models import Assignment, Attempt, Dispute, ScenarioVersion, Team, 
 from trainer.services import assignments, calibration, practice, reviews, scenarios
 from trainer.vocabulary import DIMENSIONS
 from trainer.web.access import roles_required
+from trainer.web.params import whole_number
 from trainer.web.practice.forms import ActionForm
 from trainer.web.studio import bp
 from trainer.web.studio.forms import AssignmentForm, ReviewForm, ScenarioForm, SettleForm
@@ -107,8 +108,8 @@ def playtest(slug: str, number: int):
 @bp.get("/scenarios/<slug>/diff")
 @roles_required("trainer")
 def diff(slug: str):
-    a = _version(slug, request.args.get("a", type=int) or 0)
-    b = _version(slug, request.args.get("b", type=int) or 0)
+    a = _version(slug, request.args.get("a", type=whole_number) or 0)
+    b = _version(slug, request.args.get("b", type=whole_number) or 0)
     return render_template("studio/diff.html", a=a, b=b, lines=scenarios.diff(a, b))
 
 
@@ -128,7 +129,7 @@ def _low_confidence(turn: Turn) -> bool:
 @bp.get("/reviews")
 @roles_required("trainer")
 def queue():
-    team = request.args.get("team", type=int)
+    team = request.args.get("team", type=whole_number)
     slug = request.args.get("scenario") or None
     only_low = request.args.get("low_confidence") == "1"
     only_disputed = request.args.get("disputed") == "1"
