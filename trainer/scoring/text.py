@@ -13,6 +13,7 @@ MAX_REPLY_CHARS = 4000
 
 _SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"')\]]*|$)|[.!?…]+", re.MULTILINE)
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 
 
 class ReplyError(ValueError):
@@ -33,6 +34,12 @@ def check_reply(reply: object, what: str = "reply") -> str:
 def normalise(text: str) -> str:
     """Lowercase, every run of characters outside [a-z0-9] as one space, stripped."""
     return _NOT_WORD.sub(" ", text.lower()).strip()
+
+
+def sentence_key(sentence: str) -> str:
+    """A sentence's words in any script, casefolded: equal keys repeat a sentence; an empty key
+    is emoji or punctuation alone."""
+    return _NOT_LETTER_OR_DIGIT.sub(" ", sentence.casefold()).strip()
 
 
 def sentences(text: str) -> list[str]:
@@ -77,19 +84,24 @@ def prepare(reply: str, rubric: Rubric) -> PreparedReply:
     injected: list[str] = []
     seen: set[str] = set()
     repeated = 0
+    # Whether the sentence before was kept: emoji after a dropped sentence go with it.
+    after_kept = False
     for sentence in sentences(reply[:MAX_REPLY_CHARS]):
         if rubric.injection_pattern.search(sentence):
             injected.append(sentence)
+            after_kept = False
             continue
-        key = normalise(sentence)
+        key = sentence_key(sentence)
         if not key:
             # Emoji or punctuation on its own: keep it with the previous sentence's meaning.
-            if kept:
+            if after_kept:
                 kept[-1] = f"{kept[-1]} {sentence}"
             continue
         if key in seen:
             repeated += 1
+            after_kept = False
             continue
+        after_kept = True
         seen.add(key)
         kept.append(sentence)
     text = " ".join(kept)
