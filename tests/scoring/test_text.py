@@ -133,6 +133,9 @@ def test_prepared_spans_lie_in_the_prepared_text(rubric, reply):
         assert previous_end < start < end <= len(prepared.text)
         previous_end = end
     assert all(0 <= a < b <= len(prepared.text) for a, b in prepared.stock_spans)
+    # Evidence quotes the sources: each is the reply's own text, as written.
+    assert len(prepared.sources) == len(prepared.sentence_spans)
+    assert all(source in reply for source in prepared.sources)
 
 
 @PROPERTY

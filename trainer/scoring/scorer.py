@@ -313,7 +313,7 @@ class Scorer:
         evidence: dict[str, list[str]] = {d: [] for d in DIMENSIONS}
         if x is None or not any(verdict.present.values()):
             return evidence
-        texts = prep.sentences
+        texts = prep.sources
         spans = prep.sentence_spans[: len(x)]
         lexical = self._lexical(prep, spans)
         for d in DIMENSIONS:

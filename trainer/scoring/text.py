@@ -42,10 +42,22 @@ def sentence_key(sentence: str) -> str:
     return _NOT_LETTER_OR_DIGIT.sub(" ", sentence.casefold()).strip()
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where the sentences of ``text`` are: split at terminal punctuation and line breaks,
+    without the whitespace around them."""
+    spans = []
+    for match in _SENTENCE.finditer(text):
+        sentence = match.group()
+        start = match.start() + len(sentence) - len(sentence.lstrip())
+        end = match.end() - len(sentence) + len(sentence.rstrip())
+        if start < end:
+            spans.append((start, end))
+    return spans
+
+
 def sentences(text: str) -> list[str]:
     """Split text into sentences at terminal punctuation and line breaks."""
-    found = (m.group().strip() for m in _SENTENCE.finditer(text))
-    return [s for s in found if s]
+    return [text[a:b] for a, b in sentence_spans(text)]
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,9 @@ class PreparedReply:
     sentence_spans: tuple[tuple[int, int], ...]
     #: Character spans of stock phrases in ``text``; their tokens are left out of the pooling.
     stock_spans: tuple[tuple[int, int], ...]
+    #: Per kept sentence, the reply's own text it came from (its line breaks and the emoji
+    #: joined to it as written): what evidence quotes, so that it can be found in the reply.
+    sources: tuple[str, ...]
     #: Sentences removed because they address the scorer.
     injected: tuple[str, ...]
     #: Sentences removed because they repeat an earlier one.
@@ -81,12 +96,14 @@ def prepare(reply: str, rubric: Rubric) -> PreparedReply:
     check_reply(reply)
     cut = len(reply) > MAX_REPLY_CHARS
     kept: list[str] = []
+    sources: list[tuple[int, int]] = []
     injected: list[str] = []
     seen: set[str] = set()
     repeated = 0
     # Whether the sentence before was kept: emoji after a dropped sentence go with it.
     after_kept = False
-    for sentence in sentences(reply[:MAX_REPLY_CHARS]):
+    for start, end in sentence_spans(reply[:MAX_REPLY_CHARS]):
+        sentence = reply[start:end]
         if rubric.injection_pattern.search(sentence):
             injected.append(sentence)
             after_kept = False
@@ -96,6 +113,7 @@ def prepare(reply: str, rubric: Rubric) -> PreparedReply:
             # Emoji or punctuation on its own: keep it with the previous sentence's meaning.
             if after_kept:
                 kept[-1] = f"{kept[-1]} {sentence}"
+                sources[-1] = (sources[-1][0], end)
             continue
         if key in seen:
             repeated += 1
@@ -104,17 +122,19 @@ def prepare(reply: str, rubric: Rubric) -> PreparedReply:
         after_kept = True
         seen.add(key)
         kept.append(sentence)
+        sources.append((start, end))
     text = " ".join(kept)
     spans = []
-    start = 0
+    offset = 0
     for sentence in kept:
-        spans.append((start, start + len(sentence)))
-        start += len(sentence) + 1
+        spans.append((offset, offset + len(sentence)))
+        offset += len(sentence) + 1
     stock = tuple(m.span() for m in rubric.stock_pattern.finditer(text))
     return PreparedReply(
         text=text,
         sentence_spans=tuple(spans),
         stock_spans=stock,
+        sources=tuple(reply[a:b] for a, b in sources),
         injected=tuple(injected),
         repeated=repeated,
         cut=cut,
