@@ -97,11 +97,15 @@ def test_evaluate_reports_per_dimension_and_slice(runner, scorer, tmp_path):
         ('{"text": 5, "context": ""}', "text must be a non-empty string"),
         ('{"text": "ok", "context": "", "empathy": 2}', "empathy must be 0, 1 or null"),
         ('["a", "b"]', "must be a JSON object"),
+        ('{"text": "ok", "flags": [["blame"]]}', "flags must be a list of"),
+        ("[" * 100_000, "JSON nested too deeply"),
+        (b'{"text": "caf\xe9"}', "not UTF-8 text"),
     ],
 )
 def test_evaluate_bad_lines_exit_2_with_file_and_line(runner, scorer, tmp_path, line, message):
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"text": "fine", "context": "", "empathy": 1}\n' + line + "\n")
+    first = b'{"text": "fine", "context": "", "empathy": 1}\n'
+    path.write_bytes(first + (line if isinstance(line, bytes) else line.encode()) + b"\n")
     result = runner.invoke(cli, ["evaluate", str(path)])
     assert result.exit_code == 2
     assert f"{path}:2: " in result.output and message in result.output

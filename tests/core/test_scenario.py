@@ -6,6 +6,8 @@ import typing
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trainer.authored import AuthoredFileError
 from trainer.core.scenario import FlagName, json_schema, load_scenario
@@ -106,3 +108,49 @@ def test_committed_scenarios_are_valid():
     files = sorted((ROOT / "scenarios").glob("*.yaml"))
     for path in files:
         load_scenario(path)
+
+
+# Mutations of a valid file (Hypothesis, derandomized): whatever a trainer's edit breaks, the
+# answer is a list of file:line problems, never another exception.
+SCALARS = st.one_of(
+    st.sampled_from(["", "~", "[]", "{}", "-1", "99", "1.5", "yes", "'", '"', "&a", "*a", "!!str"]),
+    st.sampled_from(["opening", "resolved", "nowhere", "blame", "validation", "{min: 3}"]),
+    st.text(
+        st.characters(exclude_categories=("Cs",), exclude_characters="\r\x85\u2028\u2029"),
+        max_size=12,
+    ),
+)
+
+
+@st.composite
+def mutated(draw) -> str:
+    lines = VALID.splitlines()
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(lines) - 1))
+        kind = draw(st.sampled_from(["drop", "repeat", "value", "indent", "key"]))
+        line = lines[i]
+        if kind == "drop":
+            del lines[i]
+        elif kind == "repeat":
+            lines.insert(i, line)
+        elif kind == "value" and ":" in line:
+            lines[i] = line[: line.index(":") + 1] + " " + draw(SCALARS)
+        elif kind == "indent":
+            lines[i] = " " * draw(st.integers(0, 8)) + line.lstrip()
+        else:
+            lines[i] = line.replace(line.strip().split(":")[0], draw(SCALARS), 1)
+        if not lines:
+            break
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(text=mutated())
+def test_any_edit_gives_a_scenario_or_located_problems(tmp_path_factory, text):
+    path = write(tmp_path_factory.mktemp("fuzz"), text)
+    try:
+        load_scenario(path)
+    except AuthoredFileError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.path == str(path) and problem.line >= 1 and problem.message

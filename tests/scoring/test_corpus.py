@@ -7,8 +7,16 @@ from collections import Counter
 
 import pytest
 from conftest import SHARED_EVAL
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from trainer.scoring.corpus import content_hash, corpus_files, read_corpus
+from trainer.scoring.corpus import (
+    LabelledSetError,
+    content_hash,
+    corpus_files,
+    read_corpus,
+    read_labelled,
+)
 from trainer.scoring.rubric import DIMENSIONS, FLAGS
 
 HARD_KINDS = {"hard_negative", "hard_positive"}
@@ -84,3 +92,33 @@ def test_no_item_shares_a_hash_with_the_eval_sets(corpus):
 def test_content_hash_follows_the_eval_normalisation():
     # lowercase, each run outside [a-z0-9] as one space, stripped
     assert content_hash("  Hello,   WORLD!! ") == content_hash("hello world")
+
+
+# Any line a labelled file may hold (Hypothesis, derandomized): an item or a file:line error.
+FIELD_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 5) | st.floats() | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+LINES = st.fixed_dictionaries(
+    {"text": st.one_of(st.just("A reply."), FIELD_VALUES)},
+    optional={
+        name: FIELD_VALUES
+        for name in ("context", "levels", "flags", "level", "language", "source", *DIMENSIONS)
+    },
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(line=st.one_of(LINES, FIELD_VALUES))
+def test_any_line_is_read_or_refused_with_its_place(tmp_path_factory, line):
+    path = tmp_path_factory.mktemp("labelled") / "set.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    try:
+        items = list(read_labelled(path))
+    except LabelledSetError as exc:
+        assert str(exc).startswith(f"{path}:1: ")
+    else:
+        assert len(items) == 1 and isinstance(items[0].text, str)

@@ -81,7 +81,7 @@ def _item(obj: Any, where: str, source_default: str) -> LabelledItem:
                 raise LabelledSetError(f"{where}: {d} is {labels[d]} but its level is {levels[d]}")
     flags = obj.get("flags")
     if flags is not None:
-        if not isinstance(flags, list) or not set(flags) <= set(FLAGS):
+        if not isinstance(flags, list) or not all(f in FLAGS for f in flags):
             raise LabelledSetError(f"{where}: flags must be a list of {', '.join(FLAGS)}")
         flags = tuple(flags)
     level = obj.get("level")
@@ -92,7 +92,7 @@ def _item(obj: Any, where: str, source_default: str) -> LabelledItem:
         text=text,
         context=context,
         labels=labels,
-        levels=dict(levels) if levels is not None else None,
+        levels={d: int(levels[d]) for d in DIMENSIONS} if levels is not None else None,
         service_level=level,
         flags=flags,
         language=obj.get("language"),
@@ -104,15 +104,21 @@ def _item(obj: Any, where: str, source_default: str) -> LabelledItem:
 def read_labelled(path: Path | str) -> Iterator[LabelledItem]:
     """Read a labelled JSONL file; raise LabelledSetError (``file:line: message``) on a bad line."""
     path = Path(path)
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            where = f"{path}:{n}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise LabelledSetError(f"{where}: not UTF-8 text") from None
             if not line.strip():
                 continue
-            where = f"{path}:{n}"
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise LabelledSetError(f"{where}: not valid JSON ({exc.msg})") from None
+            except RecursionError:
+                raise LabelledSetError(f"{where}: JSON nested too deeply") from None
             yield _item(obj, where, f"{path.stem}:{n}")
 
 
