@@ -23,6 +23,8 @@ from trainer.scoring.text import (
         ("   \n\t ", "empty"),
         ("😡😡🙏", "no words"),
         ("!!! ... ???", "no words"),
+        ("caf\udce9 latte", "not valid text"),
+        ("I will call you \ud83d", "not valid text"),
         (None, "must be text"),
         (42, "must be text"),
         (["a list"], "must be text"),

@@ -147,6 +147,10 @@ def test_score_endpoint(client, headers):
         ("post", "/api/v1/score", {"json": {"reply": 42}}, 422, "invalid_reply"),
         ("post", "/api/v1/attempts", {"json": {"scenario": "nope"}}, 404, "not_found"),
         ("post", "/api/v1/attempts", {"json": {"scenario": 3}}, 422, "invalid_scenario"),
+        # Half an emoji, escaped in JSON: refused before it reaches the database or the scorer.
+        ("post", "/api/v1/attempts", {"json": {"scenario": "\ud800"}}, 400, "invalid_json"),
+        ("post", "/api/v1/score", {"json": {"reply": "ok \ud83d"}}, 400, "invalid_json"),
+        ("post", "/api/v1/score", {"json": {"reply": "ok", "\udfff": 1}}, 400, "invalid_json"),
         ("get", "/api/v1/attempts/999999", {}, 404, "not_found"),
         ("get", "/api/v1/nothing-here", {}, 404, "not_found"),
         (

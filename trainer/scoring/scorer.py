@@ -24,7 +24,7 @@ from trainer.scoring.heads import (
 from trainer.scoring.ladder import PRESENT_THRESHOLD, Judgement, judge
 from trainer.scoring.lexical import LexicalModel, lexical_text
 from trainer.scoring.rubric import DIMENSIONS, LEARNED_FLAGS, Rubric
-from trainer.scoring.text import PreparedReply, check_reply, prepare
+from trainer.scoring.text import LONE_SURROGATE, PreparedReply, check_reply, prepare
 
 #: Texts encoded per forward pass in score_many.
 BATCH_SIZE = 64
@@ -343,7 +343,7 @@ class Scorer:
 def _check_context(context: object) -> str:
     if context is None:
         return ""
-    if not isinstance(context, str):
+    if not isinstance(context, str) or LONE_SURROGATE.search(context):
         check_reply(context, "context")
     return context.strip()
 

@@ -14,10 +14,12 @@ MAX_REPLY_CHARS = 4000
 _SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"')\]]*|$)|[.!?…]+", re.MULTILINE)
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
+#: Half of a UTF-16 pair on its own: what undecodable bytes or a cut emoji leave in a str.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ReplyError(ValueError):
-    """A reply that cannot be scored (not text, empty, or no words)."""
+    """A reply that cannot be scored (not text, empty, not valid Unicode, or no words)."""
 
 
 def check_reply(reply: object, what: str = "reply") -> str:
@@ -26,6 +28,10 @@ def check_reply(reply: object, what: str = "reply") -> str:
         raise ReplyError(f"{what} must be text, not {type(reply).__name__}")
     if not reply.strip():
         raise ReplyError(f"{what} is empty")
+    if LONE_SURROGATE.search(reply):
+        raise ReplyError(
+            f"{what} is not valid text: it holds bytes that are not UTF-8 or half of an emoji"
+        )
     if not any(unicodedata.category(ch)[0] in "LN" for ch in reply):
         raise ReplyError(f"{what} has no words (only emoji, symbols or punctuation)")
     return reply

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -71,6 +72,13 @@ def json_body() -> dict[str, Any]:
         raise ApiError(
             400, "invalid_json", "the body must be a JSON object (Content-Type: application/json)"
         )
+    try:
+        # JSON may escape half of a UTF-16 pair ("\\ud83d"): no database or tokenizer takes it.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(
+            400, "invalid_json", "the body holds a lone surrogate (half an emoji): send UTF-8 text"
+        ) from None
     return data
 
 
