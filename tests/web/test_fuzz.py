@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.routing import IntegerConverter
 
+from tests.core.test_scenario import mutated
 from tests.web.conftest import PASSWORD
 from tests.web.test_database import BOTH
 from trainer.models import MAX_ID, ROLES
@@ -154,3 +155,18 @@ def test_numbers_out_of_range_are_not_bound_into_sql(client, make_user, role, pa
     user = make_user(role)
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
     assert client.get(path).status_code in {200, 400, 404}
+
+
+def test_any_scenario_edit_is_saved_or_shown_with_its_problems(app, make_user):
+    client = app.test_client()
+    trainer = make_user("trainer")
+    client.post("/auth/login", data={"email": trainer.email, "password": PASSWORD})
+
+    @settings(max_examples=100, deadline=None, derandomize=True, database=None)
+    @given(source=mutated())
+    def upload(source):
+        data = {"slug": "demo-outage", "source": source}
+        response = client.post("/studio/scenarios/new", data=data)
+        assert response.status_code in {200, 302, 422}, source
+
+    upload()
