@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from trainer.core.engine import Verdict, advance, matches, start
-from trainer.core.scenario import Condition
+from trainer.core.engine import MAX_TURNS, Verdict, advance, matches, start
+from trainer.core.scenario import Condition, load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = Verdict({"empathy": 3, "validation": 3, "solution": 3}, frozenset(), 4)
 FLAT = Verdict({"empathy": 0, "validation": 0, "solution": 2}, frozenset(), 1)
@@ -65,3 +69,53 @@ def test_no_reply_after_the_end(demo_scenario):
 def test_conditions(condition, expected):
     verdict = Verdict({"empathy": 0, "validation": 2, "solution": 2}, frozenset({"jargon"}), 1)
     assert matches(Condition.model_validate(condition), verdict) is expected
+
+
+def _verdict_for(condition: Condition) -> Verdict:
+    """A verdict that meets ``condition`` (levels at its minimums, or at its maximums)."""
+    low = condition.min.model_dump(exclude_none=True) if condition.min else {}
+    high = condition.max.model_dump(exclude_none=True) if condition.max else {}
+    levels = {d: low.get(d, min(high.get(d, 0), 3)) for d in ("empathy", "validation", "solution")}
+    service = low.get("service_level", high.get("service_level", 0))
+    return Verdict(levels, frozenset(condition.flags_any[:1]), service)
+
+
+def _longest_open_call(scenario) -> list[str]:
+    """The longest path of replies that leaves the call open, searched over one verdict per
+    branch in the scenario (each branch's way in) and a reply that meets no branch."""
+    verdicts = [
+        _verdict_for(b.when) for node in scenario.script.nodes.values() for b in node.branches
+    ]
+    verdicts.append(Verdict({"empathy": 0, "validation": 0, "solution": 0}))
+    longest: list[str] = []
+    seen = set()
+
+    def walk(state) -> None:
+        nonlocal longest
+        if len(state.path) > len(longest):
+            longest = list(state.path)
+        if state.turns > MAX_TURNS or (state.node, state.presses, state.turns) in seen:
+            return
+        seen.add((state.node, state.presses, state.turns))
+        for verdict in verdicts:
+            after, _ = advance(scenario, state, verdict)
+            if not after.done:
+                walk(after)
+
+    walk(start(scenario)[0])
+    return longest
+
+
+SCRIPTED = [
+    scenario
+    for scenario in (load_scenario(p) for p in sorted((ROOT / "scenarios").glob("*.yaml")))
+    if scenario.mode == "scripted"
+]
+
+
+@pytest.mark.parametrize("scenario", SCRIPTED, ids=lambda s: s.id)
+def test_every_call_ends_within_the_turn_limit(scenario):
+    # The node graphs have cycles (calmer, angrier, calmer...): replies that alternate could keep
+    # a call open for ever without the cap.
+    path = _longest_open_call(scenario)
+    assert len(path) - 1 < MAX_TURNS, path

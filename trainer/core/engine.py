@@ -8,6 +8,9 @@ from dataclasses import dataclass, field, replace
 from trainer.core.scenario import Condition, Node, Scenario, Thresholds
 
 MAX_MOOD = 10
+#: Replies a customer stays on the line for: the node graph has cycles (angrier, calmer, angrier),
+#: so without it replies that alternate could keep a call going for ever.
+MAX_TURNS = 12
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,8 @@ def advance(
     """The customer's answer to the agent's reply; the state says whether the attempt is over.
 
     The first branch whose condition holds is taken, else ``otherwise``. A reply that leaves the
-    customer on the same line spends patience and raises the mood by one; when patience runs out
-    the customer escalates.
+    customer on the same line spends patience and raises the mood by one; when patience runs out,
+    or the call reaches MAX_TURNS replies without an end, the customer escalates.
     """
     if state.done:
         raise ValueError("the attempt is over")
@@ -94,7 +97,8 @@ def advance(
     target = next((b.goto for b in current.branches if matches(b.when, verdict)), None)
     target = target or current.otherwise or state.node
     presses = state.presses + 1 if target == state.node else 0
-    if presses >= scenario.customer.patience:
+    last_turn = state.turns + 1 >= MAX_TURNS and not nodes[target].end
+    if presses >= scenario.customer.patience or last_turn:
         target = _escalation_node(scenario)
     node: Node = nodes[target]
     mood = min(MAX_MOOD, state.mood + 1) if target == state.node else node.mood

@@ -51,11 +51,10 @@ from typing import Any
 
 import numpy as np
 
-from trainer.core.engine import CustomerTurn
+from trainer.core.engine import MAX_TURNS, CustomerTurn
 from trainer.core.scenario import SLOT, CustomerModel, Scenario
 
 MAX_MOOD = 10.0
-MAX_TURNS = 12
 FURIOUS = 9.5
 ACCEPT_TRUST = 0.45
 ACCEPT_MOOD = 5.0
