@@ -35,6 +35,7 @@ VALUES = st.one_of(
     IDS.map(str),
     st.integers(-(2**70), 2**70).map(str),
     st.sampled_from(["", " ", "1", "-1", "0x10", "1e9", "2026-02-30", "2026-12-01", "nan"]),
+    st.dates().map(str),
     st.sampled_from(["practice", "certification", "agent", "admin", "en", "id", "true", "csv"]),
 )
 #: Parameter and field names the views read, and others.
@@ -170,3 +171,12 @@ def test_any_scenario_edit_is_saved_or_shown_with_its_problems(app, make_user):
         assert response.status_code in {200, 302, 422}, source
 
     upload()
+
+
+@BOTH
+@pytest.mark.parametrize("query", ["to=9999-12-31", "from=0001-01-01&to=0001-01-01"])
+@pytest.mark.parametrize("path", ["/reports/teams", "/reports/attempts.csv", "/reports/agents.csv"])
+def test_the_first_and_last_days_there_are_filter(client, make_user, path, query):
+    user = make_user("hr")
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert client.get(f"{path}?{query}").status_code == 200

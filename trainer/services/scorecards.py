@@ -66,7 +66,8 @@ class Filters:
         where: list[ColumnElement[bool]] = [Attempt.purpose != "playtest"]
         if self.date_from is not None:
             where.append(Attempt.started_at >= _midnight(self.date_from))
-        if self.date_to is not None:
+        if self.date_to is not None and self.date_to < date.max:
+            # Up to the end of that day; the last day there is has no day after it to stop at.
             where.append(Attempt.started_at < _midnight(self.date_to + timedelta(days=1)))
         if self.scenario:
             where.append(ScenarioVersion.slug == self.scenario)
