@@ -151,6 +151,16 @@ def test_score_endpoint(client, headers):
         ("post", "/api/v1/attempts", {"json": {"scenario": "\ud800"}}, 400, "invalid_json"),
         ("post", "/api/v1/score", {"json": {"reply": "ok \ud83d"}}, 400, "invalid_json"),
         ("post", "/api/v1/score", {"json": {"reply": "ok", "\udfff": 1}}, 400, "invalid_json"),
+        # PostgreSQL stores no NUL; JSON this deep overflows the parser's stack.
+        ("post", "/api/v1/score", {"json": {"reply": "ok\x00"}}, 400, "invalid_json"),
+        ("post", "/api/v1/attempts", {"json": {"scenario": "x\x00"}}, 400, "invalid_json"),
+        (
+            "post",
+            "/api/v1/score",
+            {"data": "[" * 100_000, "content_type": "application/json"},
+            400,
+            "invalid_json",
+        ),
         ("get", "/api/v1/attempts/999999", {}, 404, "not_found"),
         ("get", "/api/v1/nothing-here", {}, 404, "not_found"),
         (

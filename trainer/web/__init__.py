@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
@@ -12,7 +12,7 @@ from trainer.models import User
 from trainer.services import accounts
 from trainer.vocabulary import SERVICE_LEVELS
 from trainer.web.access import home_url
-from trainer.web.params import RowIdConverter
+from trainer.web.params import RowIdConverter, text_problem
 
 
 def register(app: Flask) -> None:
@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
+    app.before_request(_refuse_unstorable_text)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.add_url_rule("/", "index", _index)
@@ -73,6 +74,15 @@ def _index():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     return redirect(url_for("practice.index"))
+
+
+def _refuse_unstorable_text() -> None:
+    """A query or form value the database could not store is refused before any view runs."""
+    for values in (request.args, request.form):
+        for name, texts in values.lists():
+            problem = text_problem([name, *texts])
+            if problem:
+                abort(400, f"{name[:40]!r} {problem}")
 
 
 def wants_json() -> bool:

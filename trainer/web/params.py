@@ -1,10 +1,13 @@
-"""Whole numbers from URLs and query strings, bounded to what the database can store."""
+"""Request input the database can store: bounded whole numbers, and text without NUL."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from werkzeug.routing import IntegerConverter
 
 from trainer.models import MAX_ID
+from trainer.scoring.text import LONE_SURROGATE
 
 
 class RowIdConverter(IntegerConverter):
@@ -21,3 +24,14 @@ def whole_number(raw: str) -> int:
     if abs(value) > MAX_ID:
         raise ValueError(f"{raw[:20]!r} is out of range")
     return value
+
+
+def text_problem(texts: Iterable[str]) -> str | None:
+    """Why one of ``texts`` cannot be stored (PostgreSQL refuses NUL, every driver a lone
+    surrogate), if one cannot."""
+    for text in texts:
+        if "\x00" in text:
+            return "holds a NUL character, which is not text"
+        if LONE_SURROGATE.search(text):
+            return "holds a lone surrogate (half an emoji): send UTF-8 text"
+    return None

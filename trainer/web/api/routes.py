@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
@@ -24,6 +23,7 @@ from trainer.services.replies import TurnError, submit
 from trainer.services.scoring import ScoringUnavailable
 from trainer.web import error_response
 from trainer.web.api import bp
+from trainer.web.params import text_problem
 from trainer.web.scorer import kit, provider
 
 
@@ -68,18 +68,30 @@ def json_body() -> dict[str, Any]:
         raise
     except (BadRequest, UnsupportedMediaType):
         data = None
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "the body is nested too deeply") from None
     if not isinstance(data, dict):
         raise ApiError(
             400, "invalid_json", "the body must be a JSON object (Content-Type: application/json)"
         )
-    try:
-        # JSON may escape half of a UTF-16 pair ("\\ud83d"): no database or tokenizer takes it.
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise ApiError(
-            400, "invalid_json", "the body holds a lone surrogate (half an emoji): send UTF-8 text"
-        ) from None
+    problem = text_problem(_strings(data))
+    if problem:
+        raise ApiError(400, "invalid_json", f"the body {problem}")
     return data
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a parsed JSON value, keys included (iteratively: JSON nests deep)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
 
 
 def _commit(response):
