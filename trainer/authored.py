@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,6 +13,18 @@ Model = TypeVar("Model", bound=BaseModel)
 
 #: Authored files are small; anything larger is a mistake or an attack (billion laughs and kin).
 MAX_FILE_BYTES = 256 * 1024
+#: Half of a UTF-16 pair on its own: what undecodable bytes or a cut emoji leave in a str.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unstorable(text: str) -> str | None:
+    """Why ``text`` cannot be stored as text, if it cannot: PostgreSQL refuses NUL, and no
+    database driver encodes a lone surrogate."""
+    if "\x00" in text:
+        return "holds a NUL character, which is not text"
+    if LONE_SURROGATE.search(text):
+        return "holds a lone surrogate (half an emoji), which is not text"
+    return None
 
 
 @dataclass(frozen=True)
@@ -43,7 +56,8 @@ def _yaml():
 
 
 def _structural_problems(text: str, path: str) -> list[Problem]:
-    """Aliases, anchors and explicit tags are refused: authored data is plain mappings and lists."""
+    """Aliases, anchors and explicit tags are refused (authored data is plain mappings and lists),
+    and so is text no database stores."""
     from ruamel.yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 
     problems = []
@@ -57,6 +71,9 @@ def _structural_problems(text: str, path: str) -> list[Problem]:
             implicit = event.implicit if isinstance(event, ScalarEvent) else (event.implicit,)
             if event.tag and not any(implicit):
                 problems.append(Problem(path, line, f"YAML tags are not allowed ({event.tag})"))
+            if isinstance(event, ScalarEvent) and (problem := unstorable(event.value)):
+                # An escape ("\0", "\ud800") puts in what the database will not store.
+                problems.append(Problem(path, line, f"this text {problem}"))
     return problems
 
 

@@ -87,6 +87,15 @@ def test_schema_errors_carry_lines(tmp_path):
     assert any(p.startswith("14: customer.mood:") for p in found)
 
 
+@pytest.mark.parametrize(
+    ("escape", "what"), [("\\0", "a NUL character"), ("\\ud83d", "a lone surrogate")]
+)
+def test_escapes_the_database_cannot_store_are_refused(tmp_path, escape, what):
+    text = VALID.replace("title: Internet down", f'title: "Internet {escape}down"')
+    [problem] = problems(tmp_path, text)
+    assert problem.startswith(f"3: this text holds {what}")
+
+
 def test_id_must_match_the_file_name(tmp_path):
     assert "1: id 'demo-outage' must match the file name 'other'" in problems(
         tmp_path, VALID, name="other"

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from trainer.authored import LONE_SURROGATE
 from trainer.scoring.rubric import Rubric
 
 #: Characters kept before tokenising; the encoder's window is far shorter, this only bounds work.
@@ -14,8 +15,6 @@ MAX_REPLY_CHARS = 4000
 _SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"')\]]*|$)|[.!?…]+", re.MULTILINE)
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
-#: Half of a UTF-16 pair on its own: what undecodable bytes or a cut emoji leave in a str.
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ReplyError(ValueError):

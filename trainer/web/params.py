@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from werkzeug.routing import IntegerConverter
 
+from trainer.authored import unstorable
 from trainer.models import MAX_ID
-from trainer.scoring.text import LONE_SURROGATE
 
 
 class RowIdConverter(IntegerConverter):
@@ -29,9 +29,4 @@ def whole_number(raw: str) -> int:
 def text_problem(texts: Iterable[str]) -> str | None:
     """Why one of ``texts`` cannot be stored (PostgreSQL refuses NUL, every driver a lone
     surrogate), if one cannot."""
-    for text in texts:
-        if "\x00" in text:
-            return "holds a NUL character, which is not text"
-        if LONE_SURROGATE.search(text):
-            return "holds a lone surrogate (half an emoji): send UTF-8 text"
-    return None
+    return next(filter(None, map(unstorable, texts)), None)
