@@ -201,3 +201,14 @@ def test_a_nul_character_is_refused_before_the_database(app, make_user, role, me
     response = client.open(path, method=method, data=data)
     assert response.status_code == 400
     assert "NUL character" in response.get_data(as_text=True)
+
+
+@BOTH
+def test_an_idempotency_key_with_a_nul_is_refused(client, headers):
+    response = client.post(
+        "/api/v1/attempts",
+        json={"scenario": "telco-outage-home-office"},
+        headers={**headers, "Idempotency-Key": "key\x00"},
+    )
+    assert response.status_code == 400
+    assert "NUL character" in response.json["error"]["message"]

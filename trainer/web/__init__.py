@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from trainer.extensions import csrf, db, login_manager
@@ -77,8 +78,10 @@ def _index():
 
 
 def _refuse_unstorable_text() -> None:
-    """A query or form value the database could not store is refused before any view runs."""
-    for values in (request.args, request.form):
+    """A query or form value, or an idempotency key (stored with the reply it names), that the
+    database could not store is refused before any view runs."""
+    key = request.headers.get("Idempotency-Key")
+    for values in (request.args, request.form, MultiDict({"Idempotency-Key": key} if key else {})):
         for name, texts in values.lists():
             problem = text_problem([name, *texts])
             if problem:
