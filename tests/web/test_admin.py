@@ -303,7 +303,7 @@ def test_only_an_empty_unassigned_team_can_be_deleted(app, client, admin, make_u
             )
         )
         db.session.commit()
-    for name, why in (("Staffed", "still has 1 users"), ("Assigned", "kept for their history")):
+    for name, why in (("Staffed", "still has 1 user:"), ("Assigned", "kept for their history")):
         response = post(client, f"/admin/teams/{team_id(app, name)}/delete")
         assert response.status_code == 302
         page = client.get(response.headers["Location"]).get_data(as_text=True)

@@ -261,15 +261,21 @@ def delete_team(team: Team, actor: User) -> None:
     assignments = team_assignments(team)
     if assignments:
         raise AccountError(
-            f"team {team.name} was given {assignments} assignments and is kept for their history"
+            f"team {team.name} was given {_count(assignments, 'assignment')} "
+            "and is kept for their history"
         )
     if team.members:
         raise AccountError(
-            f"team {team.name} still has {len(team.members)} users: move them to another team first"
+            f"team {team.name} still has {_count(len(team.members), 'user')}: "
+            "move them to another team first"
         )
     audit.record("team.delete", actor=actor, subject=f"team:{team.id}", name=team.name)
     db.session.delete(team)
     db.session.flush()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def open_session(user: User) -> str:
