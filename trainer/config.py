@@ -18,6 +18,7 @@ ENVIRONMENT = {
     "TRAINER_SCENARIO_DIR": "TRAINER_SCENARIO_DIR",
     "TRAINER_CUSTOMER_LM": "TRAINER_CUSTOMER_LM",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "API_RATE_LIMIT": "API_RATE_LIMIT",
 }
 
 
@@ -46,6 +47,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         #: Login attempts per address (Flask-Limiter syntax); memory:// for one process,
         #: redis://127.0.0.1:6379 when several processes serve.
         "LOGIN_RATE_LIMIT": "10 per minute",
+        #: API requests per bearer token (per address without one), all routes together: room
+        #: for any client that waits for its answers, not for one token to hold the scorer.
+        "API_RATE_LIMIT": "600 per minute",
         #: Days after a reply in which the trainee may dispute its score.
         "DISPUTE_WINDOW_DAYS": 14,
         "RATELIMIT_STORAGE_URI": "memory://",

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from tests.web.contract import ContractClient
 from trainer.app import create_app
 from trainer.extensions import db
 from trainer.models import User
@@ -157,6 +158,7 @@ def app_config() -> dict:
 @pytest.fixture
 def app(database_url, app_config):
     app = create_app(test_config(database_url, **app_config))
+    app.test_client_class = ContractClient
     if database_url.startswith("postgresql"):
         _reset_postgres(app)
     yield app

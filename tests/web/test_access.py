@@ -85,6 +85,7 @@ API = [
     ("api.abandon_attempt", "POST", "/api/v1/attempts/{attempt}/abandon", None,
      expect(401, 404, 404, 403, 403)),
     ("api.unknown", "GET", "/api/v1/no/such/route", None, expect(401, 404, 404, 404, 404)),
+    ("api.openapi", "GET", "/api/v1/openapi.json", None, expect(200, 200, 200, 200, 200)),
 ]  # fmt: skip
 
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from trainer.web.api import reports, routes  # noqa: E402, F401
+from trainer.web.api import reports, routes, spec  # noqa: E402, F401

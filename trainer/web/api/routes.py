@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
-from flask import abort, g, jsonify, request
+from flask import abort, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import (
     BadRequest,
@@ -15,7 +16,7 @@ from werkzeug.exceptions import (
     UnsupportedMediaType,
 )
 
-from trainer.extensions import db
+from trainer.extensions import db, limiter
 from trainer.models import Attempt
 from trainer.scoring.text import ReplyError, check_reply
 from trainer.services import accounts, calibration, practice, reviews, scenarios
@@ -23,6 +24,7 @@ from trainer.services.replies import TurnError, submit
 from trainer.services.scoring import ScoringUnavailable
 from trainer.web import error_response
 from trainer.web.api import bp
+from trainer.web.api.spec import PUBLIC_ENDPOINTS
 from trainer.web.params import text_problem
 from trainer.web.scorer import kit, provider
 
@@ -40,12 +42,34 @@ def _api_error(exc: ApiError):
 
 @bp.before_request
 def _authenticate() -> None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     user = accounts.token_user(token.strip()) if scheme.lower() == "bearer" and token else None
     if user is None:
         raise ApiError(401, "unauthorized", "a valid bearer token is required")
     g.user = user
+
+
+def _api_limit() -> str:
+    return current_app.config["API_RATE_LIMIT"]
+
+
+def _client_key() -> str:
+    # A digest, so the limiter's storage (Redis when several processes serve) holds no token.
+    header = request.headers.get("Authorization", "")
+    if header:
+        return "token:" + hashlib.sha256(header.encode("utf-8", "surrogatepass")).hexdigest()
+    return "address:" + (request.remote_addr or "")
+
+
+limiter.shared_limit(
+    _api_limit,
+    scope="api",
+    key_func=_client_key,
+    exempt_when=lambda: request.endpoint in PUBLIC_ENDPOINTS,
+)(bp)
 
 
 def roles(*allowed: str) -> Callable:
