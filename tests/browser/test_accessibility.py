@@ -1,0 +1,123 @@
+"""Every page kind, for the role that uses it, passes axe-core's WCAG 2.1 A and AA rules.
+
+axe-core runs inside the real Chromium (the script comes from the axe-playwright-python package,
+so nothing is downloaded). Pages with an id in the path are reached by following the first link
+to one, as a user would.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+import pytest
+
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SLUG = "telco-outage-home-office"
+#: A first reply that leaves room to improve, so the feedback panel shows every part.
+FLAT = "Thank you for contacting us. I have noted the issue on your account."
+#: role -> pages: a path, or (a page, a link on it to follow).
+PAGES = {
+    "anonymous": ["/auth/login"],
+    "agent": [
+        "/practice/",
+        f"/practice/scenarios/{SLUG}",
+        "/practice/assignments",
+        "/auth/password",
+    ],
+    "trainer": [
+        "/studio/",
+        "/studio/reviews",
+        "/studio/agreement",
+        "/studio/assignments",
+        f"/studio/scenarios/{SLUG}/diff?a=1&b=1",
+        ("/studio/", "a[href$='/edit']"),
+        "/studio/scenarios/new",
+        ("/studio/reviews", "a[href^='/studio/attempts/']"),
+    ],
+    "hr": ["/reports/teams", ("/reports/teams", "a[href^='/reports/agents/']")],
+    "admin": [
+        "/admin/",
+        "/admin/users/new",
+        ("/admin/", "a[href^='/admin/users/']:not([href$='/new'])"),
+        "/admin/teams",
+        ("/admin/teams", "a[href^='/admin/teams/']"),
+        "/admin/audit",
+        "/admin/model",
+    ],
+}
+
+
+@cache
+def axe_script() -> str:
+    return files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+
+
+def violations(page) -> list[str]:
+    page.evaluate(axe_script())
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        for v in result["violations"]
+    ]
+
+
+def log_in(context, live_server, role: str):
+    page = context.new_page()
+    if role != "anonymous":
+        email, password = live_server.accounts[role]
+        page.goto("/auth/login")
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state()
+        assert "/auth/login" not in page.url, f"{role} could not log in"
+    return page
+
+
+def visit(page, target) -> str:
+    if isinstance(target, tuple):
+        start, link = target
+        page.goto(start)
+        href = page.locator(link).first.get_attribute("href")
+        assert href, f"no link {link} on {start}"
+        target = href
+    response = page.goto(target)
+    assert response is not None and response.status == 200, (target, response and response.status)
+    return target
+
+
+def play_one_reply(page):
+    """The chat page as a trainee sees it: before the first reply, then with its feedback."""
+    page.goto(f"/practice/scenarios/{SLUG}")
+    page.get_by_role("button", name="Start the conversation").click()
+    page.wait_for_selector("#reply-form")
+    yield page.url
+    page.fill("textarea#reply", FLAT)
+    page.click("#send")
+    page.wait_for_function("() => document.querySelectorAll('li.turn.customer').length > 1")
+    yield page.url
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("role", list(PAGES))
+def test_pages_pass_wcag_2_1_aa(browser, live_server, role):
+    context = browser.new_context(base_url=live_server.base_url, locale="en-US")
+    context.set_default_timeout(15_000)
+    try:
+        page = log_in(context, live_server, role)
+        problems = []
+        for target in PAGES[role]:
+            path = visit(page, target)
+            problems += [f"{path}: {v}" for v in violations(page)]
+        if role == "agent":
+            problems += [f"{path}: {v}" for path in play_one_reply(page) for v in violations(page)]
+            path = visit(page, "/practice/history")
+            problems += [f"{path}: {v}" for v in violations(page)]
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()
