@@ -35,6 +35,16 @@ def test_unscorable_replies_raise_value_errors(reply, message):
         check_reply(reply)
 
 
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [("  ", "empty"), ("😡🙏", "no_words"), ("caf\udce9", "invalid_text"), (42, "not_text")],
+)
+def test_each_refusal_names_its_reason(reply, reason):
+    with pytest.raises(ReplyError) as refused:
+        check_reply(reply)
+    assert refused.value.reason == reason
+
+
 def test_reply_error_is_a_value_error():
     assert issubclass(ReplyError, ValueError)
 

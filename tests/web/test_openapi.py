@@ -13,6 +13,8 @@ from flask import Response
 from openapi_spec_validator import validate
 
 from tests.web.contract import PREFIX, contract
+from trainer.services.practice import MAX_KEY_LENGTH
+from trainer.services.replies import MAX_REPLY_CHARS
 from trainer.web.api.spec import document
 
 CATCH_ALL = "/api/v1/<path:_rest>"
@@ -69,6 +71,15 @@ def test_every_operation_documents_its_common_errors(method, path, operation):
     if "{" in path:
         expected.add("404")
     assert expected <= statuses, f"{method} {path} lacks {sorted(expected - statuses)}"
+
+
+def test_the_documented_limits_are_the_apps():
+    spec = document()
+    turn_body = spec["paths"]["/attempts/{attempt_id}/turns"]["post"]["requestBody"]
+    reply = turn_body["content"]["application/json"]["schema"]["properties"]["reply"]
+    assert reply["maxLength"] == MAX_REPLY_CHARS
+    key = spec["components"]["parameters"]["IdempotencyKey"]["schema"]
+    assert key["maxLength"] == MAX_KEY_LENGTH
 
 
 def _response(status: int, body: str, mimetype: str = "application/json", **headers) -> Response:

@@ -97,6 +97,41 @@ def test_a_bad_reply_keeps_the_text_and_says_why(app, client, agent):
     assert as_json.json["error"]["code"] == "invalid_reply"
 
 
+@pytest.mark.parametrize(
+    ("text", "english", "indonesian"),
+    [
+        ("🙂 🙂 🙂", "has no words, only emoji", "tidak berisi kata, hanya emoji"),
+        ("x" * 10_001, "at most 10,000 characters", "paling banyak 10.000 karakter"),
+    ],
+)
+def test_a_refused_reply_is_explained_in_the_trainees_language(
+    client, agent, text, english, indonesian
+):
+    url = start(client)
+    page = send(client, url, text).get_data(as_text=True)
+    assert english in page
+    client.get("/practice/?lang=id")
+    page = send(client, url, text).get_data(as_text=True)
+    assert indonesian in page and english not in page
+    assert text in page  # still in the box
+    as_json = send(client, url, text, headers={"Accept": "application/json"})
+    assert indonesian in as_json.json["error"]["message"]
+    # The chat script's own messages come from the page, in the same language.
+    assert 'data-offline="Server tidak dapat dihubungi.' in client.get(url).text
+
+
+def test_the_api_keeps_the_services_english(client, agent, token_for):
+    headers = {**token_for(agent), "Accept-Language": "id"}
+    attempt = client.post("/api/v1/attempts", json={"scenario": SLUG}, headers=headers).json
+    refused = client.post(
+        f"/api/v1/attempts/{attempt['id']}/turns", json={"reply": "🙂"}, headers=headers
+    )
+    assert refused.status_code == 422
+    assert refused.json["error"]["message"] == (
+        "reply has no words (only emoji, symbols or punctuation)"
+    )
+
+
 def test_double_submit_of_one_form_makes_one_turn(app, client, agent):
     url = start(client)
     data = {**reply_form(client, url), "reply": GOOD}

@@ -269,7 +269,7 @@ def test_assignments_and_certification(app, client, make_user, token_for):
         token_page="/practice/assignments",
     )
     assert again.headers["Location"].endswith("/practice/assignments")
-    assert "no attempts left" in agent_client.get("/practice/assignments").text
+    assert "No attempts are left" in agent_client.get("/practice/assignments").text
 
 
 def test_a_team_trainer_assigns_only_to_their_team(app, make_user):

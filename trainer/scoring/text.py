@@ -18,21 +18,27 @@ _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 
 
 class ReplyError(ValueError):
-    """A reply that cannot be scored (not text, empty, not valid Unicode, or no words)."""
+    """A reply that cannot be scored; ``reason`` names why, for messages in other languages."""
+
+    def __init__(self, message: str, reason: str = "invalid") -> None:
+        super().__init__(message)
+        #: not_text | empty | invalid_text | no_words | invalid (anything else).
+        self.reason = reason
 
 
 def check_reply(reply: object, what: str = "reply") -> str:
     """Return the reply if it can be scored, else raise ReplyError with a message for the user."""
     if not isinstance(reply, str):
-        raise ReplyError(f"{what} must be text, not {type(reply).__name__}")
+        raise ReplyError(f"{what} must be text, not {type(reply).__name__}", "not_text")
     if not reply.strip():
-        raise ReplyError(f"{what} is empty")
+        raise ReplyError(f"{what} is empty", "empty")
     if LONE_SURROGATE.search(reply):
         raise ReplyError(
-            f"{what} is not valid text: it holds bytes that are not UTF-8 or half of an emoji"
+            f"{what} is not valid text: it holds bytes that are not UTF-8 or half of an emoji",
+            "invalid_text",
         )
     if not any(unicodedata.category(ch)[0] in "LN" for ch in reply):
-        raise ReplyError(f"{what} has no words (only emoji, symbols or punctuation)")
+        raise ReplyError(f"{what} has no words (only emoji, symbols or punctuation)", "no_words")
     return reply
 
 

@@ -24,11 +24,23 @@ log = logging.getLogger(__name__)
 
 
 class TurnError(Exception):
-    """The reply could not be taken or scored; ``status``, ``code`` and a message for the user."""
+    """The reply could not be taken or scored; ``status``, ``code`` and a message for the user.
 
-    def __init__(self, status: int, code: str, message: str, turn: int | None = None) -> None:
+    ``reason`` refines an ``invalid_reply`` (ReplyError.reason), so a page can say it in the
+    trainee's language; the API gives ``message`` as it is.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        turn: int | None = None,
+        reason: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.turn = status, code, message, turn
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -63,7 +75,7 @@ def submit(
     try:
         check_reply(text)
     except ReplyError as exc:
-        raise TurnError(422, "invalid_reply", str(exc)) from exc
+        raise TurnError(422, "invalid_reply", str(exc), reason=exc.reason) from exc
     if len(text) > MAX_REPLY_CHARS:
         raise TurnError(
             413, "reply_too_long", f"a reply can be at most {MAX_REPLY_CHARS:,} characters"

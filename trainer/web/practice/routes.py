@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from trainer.extensions import db
 from trainer.models import Assignment, Attempt, Dispute, Turn
 from trainer.services import assignments as assignments_service
 from trainer.services import practice, reviews, scenarios
-from trainer.services.replies import TurnError, score_pending, submit
+from trainer.services.replies import MAX_REPLY_CHARS, TurnError, score_pending, submit
 from trainer.web import error_response, wants_json
 from trainer.web.access import roles_required
 from trainer.web.params import whole_number
@@ -31,6 +32,49 @@ from trainer.web.practice.forms import ActionForm, DisputeForm, ReplyForm, new_k
 from trainer.web.scorer import kit, rubric
 
 LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
+
+
+def trainee_message(
+    code: str, fallback: str, *, reason: str | None = None, turn: int | None = None
+) -> str:
+    """A refusal in the trainee's language; the services' English stays the API's message."""
+    if code == "invalid_reply":
+        by_reason = {
+            "empty": lambda: _("Write a reply before sending it."),
+            "no_words": lambda: _("Your reply has no words, only emoji, symbols or punctuation."),
+            "invalid_text": lambda: _(
+                "Your reply holds characters that are not valid text (half of an emoji, or "
+                "bytes that are not UTF-8). Type it again or paste it as plain text."
+            ),
+        }
+        return by_reason[reason]() if reason in by_reason else fallback
+    messages = {
+        "reply_too_long": lambda: _(
+            "A reply can be at most %(n)s characters.", n=format_number(MAX_REPLY_CHARS)
+        ),
+        "attempt_over": lambda: _("This attempt is over; start a new one."),
+        "reply_pending": lambda: _(
+            "Your previous reply is saved but not scored yet; it will be scored before you go on."
+        ),
+        "scoring_unavailable": lambda: _(
+            "Your reply is saved (turn %(n)s) but could not be scored right now; it will be "
+            "scored as soon as the scorer is back, and you can go on then.",
+            n=turn,
+        ),
+        "nothing_pending": lambda: _("Every reply of this attempt is scored."),
+        "dispute_window_closed": lambda: _(
+            "Disputes are open for %(n)s days after the reply.",
+            n=current_app.config["DISPUTE_WINDOW_DAYS"],
+        ),
+        "dispute_open": lambda: _("This reply already has an open dispute."),
+        "no_attempts_left": lambda: _("No attempts are left for this certification."),
+        "retired": lambda: _("This scenario was retired."),
+    }
+    return messages[code]() if code in messages else fallback
+
+
+def _turn_message(exc: TurnError) -> str:
+    return trainee_message(exc.code, exc.message, reason=exc.reason, turn=exc.turn)
 
 
 @bp.get("/")
@@ -128,13 +172,13 @@ def reply(attempt_id: int):
         submitted = submit(attempt_id, current_user, form.reply.data, form.key.data or None, kit())
     except TurnError as exc:
         if as_json:
-            return error_response(exc.status, exc.code, exc.message)
+            return error_response(exc.status, exc.code, _turn_message(exc))
         if exc.status == 404:
             abort(404)
         if exc.code == "scoring_unavailable":
-            flash(exc.message, "error")
+            flash(_turn_message(exc), "error")
             return redirect(url_for("practice.attempt", attempt_id=attempt_id))
-        return _rerender(attempt_id, form, exc.message, exc.status)
+        return _rerender(attempt_id, form, _turn_message(exc), exc.status)
     if as_json:
         attempt = db.session.get(Attempt, attempt_id)
         context = _chat_context(attempt)
@@ -176,7 +220,7 @@ def rescore(attempt_id: int):
     except TurnError as exc:
         if exc.status == 404:
             abort(404)
-        flash(exc.message, "error")
+        flash(_turn_message(exc), "error")
     return redirect(url_for("practice.attempt", attempt_id=attempt_id, _anchor="latest"))
 
 
@@ -191,7 +235,7 @@ def abandon(attempt_id: int):
     try:
         practice.abandon(attempt)
     except practice.PracticeError as exc:
-        flash(str(exc), "error")
+        flash(trainee_message(exc.code, str(exc)), "error")
     else:
         db.session.commit()
     return redirect(url_for("practice.attempt", attempt_id=attempt_id))
@@ -218,7 +262,7 @@ def dispute(attempt_id: int, number: int):
         try:
             reviews.open_dispute(turn, current_user, form.comment.data, window)
         except reviews.ReviewError as exc:
-            flash(str(exc), "error")
+            flash(trainee_message(exc.code, str(exc)), "error")
         else:
             db.session.commit()
             flash(_("Your dispute is with the trainers."), "info")
@@ -246,7 +290,7 @@ def start_assignment(assignment_id: int):
     except assignments_service.AssignmentError as exc:
         if exc.status == 404:
             abort(404)
-        flash(str(exc), "error")
+        flash(trainee_message(exc.code, str(exc)), "error")
         return redirect(url_for("practice.assignments"))
     db.session.commit()
     return redirect(url_for("practice.attempt", attempt_id=attempt.id))

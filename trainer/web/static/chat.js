@@ -36,14 +36,14 @@
       });
     } catch (e) {
       // The reply stays in the box; the same key is sent again, so a retry cannot double it.
-      error.textContent = "Could not reach the server. Your text is still here; try again.";
+      error.textContent = form.dataset.offline;
       busy(false);
       return;
     }
     let body = null;
     try { body = await response.json(); } catch (e) { body = null; }
     if (!response.ok || !body || body.error) {
-      const message = body && body.error ? body.error.message : "Something went wrong.";
+      const message = body && body.error ? body.error.message : form.dataset.failed;
       if (response.status === 503) { window.location.reload(); return; }
       error.textContent = message;
       form.querySelector("input[name=key]").value = crypto.randomUUID ? crypto.randomUUID().replace(/-/g, "") : String(Date.now());
