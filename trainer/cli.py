@@ -289,6 +289,34 @@ def users_create(email: str, role: str, name: str | None, team: str | None, toke
             click.echo(secret)
 
 
+@users.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def users_erase(email: str, yes: bool) -> None:
+    """Erase a deactivated user's personal data on request (cannot be undone).
+
+    The name, e-mail, replies, dispute comments and audit-log addresses go; the levels and
+    metrics stay under "Erased user".
+    """
+    from trainer.extensions import db
+    from trainer.services import accounts, erasure
+
+    app = _app()
+    with app.app_context():
+        user = accounts.find_user(email)
+        if user is None:
+            _fail(f"no user {email}", 1)
+        if not yes:
+            click.confirm(f"Erase the personal data of {user.email} for good?", abort=True)
+        try:
+            done = erasure.erase_user(user, actor=None)
+        except erasure.ErasureError as exc:
+            _fail(str(exc), 1)
+        db.session.commit()
+        figures = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in done.to_dict().items())
+        click.echo(f"erased user {user.id}: {figures}")
+
+
 @cli.command()
 @click.option(
     "--model-version",

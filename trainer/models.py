@@ -82,6 +82,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Last password change (every login session was ended then).
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the person's data was erased on request (trainer.services.erasure); never undone.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     team: Mapped[Team | None] = relationship(back_populates="members")
     attempts: Mapped[list[Attempt]] = relationship(back_populates="user")

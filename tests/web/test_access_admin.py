@@ -22,6 +22,8 @@ ROUTES = [
     ("admin.user", "GET", "/admin/users/{user}", None, ADMIN_ONLY),
     ("admin.reset_password", "POST", "/admin/users/{user}/password", {}, ADMIN_ONLY),
     ("admin.issue_token", "POST", "/admin/users/{user}/tokens", {"label": "ci"}, ADMIN_ONLY),
+    ("admin.erase_user", "POST", "/admin/users/{user}/erase", {"confirm": "nobody@example.org"},
+     expect(302, 403, 403, 403, 302)),
     ("admin.revoke_token", "POST", "/admin/tokens/{token}/revoke", {},
      expect(302, 403, 403, 403, 302)),
     ("admin.teams", "GET", "/admin/teams", None, ADMIN_ONLY),

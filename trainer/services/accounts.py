@@ -133,6 +133,7 @@ def change_password(user: User, new_password: str, policy: PasswordPolicy) -> No
 
 def reset_password(user: User, policy: PasswordPolicy, actor: User) -> str:
     """A new generated password for someone who lost theirs (shown once); their sessions end."""
+    _refuse_erased(user)
     password = secrets.token_urlsafe(12)
     _set_password(user, password, policy)
     audit.record("user.password_reset", actor=actor, subject=f"user:{user.id}")
@@ -159,6 +160,7 @@ def update_user(
     The last active admin cannot stop being one, or nobody could manage accounts any more.
     Deactivating ends the user's sessions; their API tokens stop working while inactive.
     """
+    _refuse_erased(user)
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     name = name.strip()
@@ -176,6 +178,11 @@ def update_user(
             revoke_sessions(user)
         audit.record("user.update", actor=actor, subject=f"user:{user.id}", **changes)
     return changes
+
+
+def _refuse_erased(user: User) -> None:
+    if user.erased_at is not None:
+        raise AccountError("this account was erased: it cannot be changed or used again")
 
 
 def _is_active_admin(user: User) -> bool:
@@ -314,6 +321,7 @@ def revoke_sessions(user: User) -> None:
 
 def issue_token(user: User, label: str = "", actor: User | None = None) -> str:
     """A new API token for the user; only its hash is stored, so it is shown once."""
+    _refuse_erased(user)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, token_hash=digest(token), label=label)
     db.session.add(row)

@@ -72,6 +72,8 @@ def correction_items() -> list[dict[str, Any]]:
     """Reviewed turns in the labelled-set format (levels as they count, the customer's line)."""
     items = []
     for turn in reviewed_turns():
+        if turn.attempt.user.erased_at is not None:  # the reply it judged is gone
+            continue
         counted = effective(turn)
         scenario = turn.attempt.scenario
         machine_flags = [f for f in turn.machine_score.flags if f in LEARNED_FLAGS]

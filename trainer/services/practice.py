@@ -122,7 +122,14 @@ def pending_turns() -> list[Turn]:
     return list(
         db.session.scalars(
             select(Turn)
-            .where(Turn.speaker == "agent", Turn.score_status.in_(("pending", "failed")))
+            .join(Attempt)
+            .join(User)
+            # An erased reply has nothing left to score.
+            .where(
+                Turn.speaker == "agent",
+                Turn.score_status.in_(("pending", "failed")),
+                User.erased_at.is_(None),
+            )
             .order_by(Turn.attempt_id, Turn.position)
         )
     )

@@ -41,6 +41,13 @@ class TokenForm(FlaskForm):
     submit = SubmitField(_l("Issue an API token"))
 
 
+class EraseForm(FlaskForm):
+    confirm = StringField(
+        _l("Type the e-mail address to confirm"), validators=[DataRequired(), Length(max=254)]
+    )
+    submit = SubmitField(_l("Erase this person's data"))
+
+
 class TeamForm(FlaskForm):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
     submit = SubmitField(_l("Create the team"))

@@ -10,12 +10,13 @@ from trainer.extensions import db
 from trainer.models import ROLES, ApiToken, Team, User
 from trainer.scoring import model_directory
 from trainer.scoring.card import read_card
-from trainer.services import accounts, audit
+from trainer.services import accounts, audit, erasure
 from trainer.services.scoring import scores_by_model
 from trainer.web.access import roles_required
 from trainer.web.admin import bp
 from trainer.web.admin.forms import (
     NO_TEAM,
+    EraseForm,
     NewUserForm,
     TeamForm,
     TeamRenameForm,
@@ -124,6 +125,7 @@ def user(user_id: int):
         form=form,
         tokens=accounts.tokens_of(user),
         token_form=TokenForm(formdata=None),
+        erase_form=EraseForm(formdata=None),
         action=ActionForm(),
         events=audit.events(subject=f"user:{user.id}", limit=20),
     ), (422 if form.errors else 200)
@@ -142,7 +144,11 @@ def _form_data(user: User) -> dict:
 def reset_password(user_id: int):
     _checked()
     user = _user(user_id)
-    password = accounts.reset_password(user, password_policy(), current_user)
+    try:
+        password = accounts.reset_password(user, password_policy(), current_user)
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.user", user_id=user.id))
     db.session.commit()
     return _secret(user, "password", password)
 
@@ -154,9 +160,43 @@ def issue_token(user_id: int):
     if not form.validate_on_submit():
         flash(_("The token was not issued: %(why)s", why=_form_problem(form)), "error")
         return redirect(url_for("admin.user", user_id=user.id))
-    token = accounts.issue_token(user, (form.label.data or "").strip(), actor=current_user)
+    try:
+        token = accounts.issue_token(user, (form.label.data or "").strip(), actor=current_user)
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.user", user_id=user.id))
     db.session.commit()
     return _secret(user, "token", token)
+
+
+@bp.post("/users/<int:user_id>/erase")
+def erase_user(user_id: int):
+    user = _user(user_id)
+    form = EraseForm()
+    if not form.validate_on_submit():
+        flash(_("Nothing was erased: %(why)s", why=_form_problem(form)), "error")
+    elif accounts.normalise_email(form.confirm.data) != user.email:
+        flash(_("Nothing was erased: the e-mail address typed is not this user's."), "error")
+    else:
+        try:
+            done = erasure.erase_user(user, current_user)
+        except erasure.ErasureError as exc:
+            db.session.rollback()
+            flash(_("Nothing was erased: %(why)s", why=str(exc)), "error")
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Erased: %(replies)s replies in %(attempts)s attempts, %(disputes)s "
+                    "dispute comments and %(events)s audit entries. The scores stay, anonymous.",
+                    replies=done.replies,
+                    attempts=done.attempts,
+                    disputes=done.disputes,
+                    events=done.audit_events,
+                ),
+                "info",
+            )
+    return redirect(url_for("admin.user", user_id=user.id))
 
 
 def _form_problem(form) -> str:

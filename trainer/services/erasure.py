@@ -1,0 +1,157 @@
+"""Erasing a person's data on request (the right to erasure of UU PDP and the GDPR).
+
+The account is anonymised and everything the person wrote is removed: replies, the sentences
+quoted from them as evidence, dispute comments, idempotency keys, the addresses they logged in
+from and their name and e-mail in the audit log. What stays holds nothing of the person and
+keeps the team's figures true: the levels, flags and metrics of their attempts, under
+"Erased user". Trainers' reviews stay (they are the trainers' words) but leave the corrections
+export, which no longer has the reply they judged. Operations only flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+
+from trainer.extensions import db
+from trainer.models import (
+    ApiToken,
+    Attempt,
+    AuditEvent,
+    Dispute,
+    LoginSession,
+    Turn,
+    TurnDimensionScore,
+    TurnScore,
+    User,
+    utcnow,
+)
+from trainer.services import audit
+
+#: What replaces every text the person wrote.
+ERASED_TEXT = "[erased]"
+ERASED_NAME = "Erased user"
+#: No Argon2 hash looks like this, so no password can ever match it.
+UNUSABLE_PASSWORD = "!erased"
+
+
+class ErasureError(ValueError):
+    """The erasure was refused; nothing changed."""
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What was erased, for the audit log and the admin's confirmation."""
+
+    attempts: int
+    replies: int
+    disputes: int
+    audit_events: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "attempts": self.attempts,
+            "replies": self.replies,
+            "disputes": self.disputes,
+            "audit_events": self.audit_events,
+        }
+
+
+def erased_email(user_id: int) -> str:
+    # .invalid is reserved (RFC 2606): the address can reach nobody and clash with no one.
+    return f"erased-{user_id}@erased.invalid"
+
+
+def erase_user(user: User, actor: User | None) -> Erasure:
+    """Erase the person's data; ``actor`` None is the operator at the command line.
+
+    Only a deactivated account can be erased, so that erasing is always a second, deliberate
+    step; it cannot be undone.
+    """
+    if user.erased_at is not None:
+        raise ErasureError("this account was erased already")
+    if actor is not None and actor.id == user.id:
+        raise ErasureError("you cannot erase your own account")
+    if user.active:
+        raise ErasureError("deactivate the account first: erasing cannot be undone")
+    old_email = user.email
+    attempts = list(db.session.scalars(select(Attempt).where(Attempt.user_id == user.id)))
+    replies = sum(_erase_attempt(attempt) for attempt in attempts)
+    disputes = 0
+    for dispute in db.session.scalars(select(Dispute).where(Dispute.user_id == user.id)):
+        dispute.comment = ERASED_TEXT
+        disputes += 1
+    events = _erase_from_audit(user, old_email)
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    user.name, user.email = ERASED_NAME, erased_email(user.id)
+    user.password_hash = UNUSABLE_PASSWORD
+    user.erased_at = utcnow()
+    erasure = Erasure(len(attempts), replies, disputes, events)
+    audit.record("user.erase", actor=actor, subject=f"user:{user.id}", **erasure.to_dict())
+    db.session.flush()
+    return erasure
+
+
+def _erase_attempt(attempt: Attempt) -> int:
+    attempt.idempotency_key = None
+    if attempt.state.get("slots"):  # what the modelled customer picked up from the replies
+        attempt.state = {**attempt.state, "slots": {}}
+    replies = 0
+    for turn in attempt.turns:
+        if turn.speaker != "agent":
+            continue
+        turn.text = ERASED_TEXT
+        turn.idempotency_key = turn.score_error = turn.response = None
+        for score in turn.scores:
+            score.result = _without_quotes(score.result)
+        replies += 1
+    db.session.execute(
+        TurnDimensionScore.__table__.update()
+        .where(
+            TurnDimensionScore.score_id.in_(
+                select(TurnScore.id).join(Turn).where(Turn.attempt_id == attempt.id)
+            )
+        )
+        .values(evidence=[])
+    )
+    return replies
+
+
+def _without_quotes(result: dict[str, Any]) -> dict[str, Any]:
+    """A stored score without the sentences it quoted from the reply."""
+    dimensions = {
+        name: {**dim, "evidence": []} for name, dim in (result.get("dimensions") or {}).items()
+    }
+    return {**result, "dimensions": dimensions, "ignored": []}
+
+
+def _erase_from_audit(user: User, old_email: str) -> int:
+    changed = 0
+    subject = f"user:{user.id}"
+    rows = db.session.scalars(
+        select(AuditEvent).where(
+            or_(
+                AuditEvent.actor_id == user.id,
+                AuditEvent.subject == subject,
+                AuditEvent.action == "user.login_failed",
+            )
+        )
+    )
+    for event in rows:
+        details = dict(event.details or {})
+        typed = str(details.get("email", "")).strip().lower()
+        if event.action == "user.login_failed" and typed != old_email:
+            continue
+        before = (dict(details), event.ip)
+        if "email" in details:
+            details["email"] = ERASED_TEXT
+        if event.subject == subject and "name" in details:
+            details["name"] = [ERASED_TEXT, ERASED_TEXT]
+        ip = None if event.actor_id == user.id or event.action == "user.login_failed" else event.ip
+        if (details, ip) != before:
+            event.details, event.ip = details, ip
+            changed += 1
+    return changed
