@@ -10,7 +10,7 @@ export, which no longer has the reply they judged. Operations only flush; the ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -51,12 +51,7 @@ class Erasure:
     audit_events: int
 
     def to_dict(self) -> dict[str, int]:
-        return {
-            "attempts": self.attempts,
-            "replies": self.replies,
-            "disputes": self.disputes,
-            "audit_events": self.audit_events,
-        }
+        return asdict(self)
 
 
 def erased_email(user_id: int) -> str:
