@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from trainer import config as settings
 from trainer.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -57,6 +58,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register(app)
     app.after_request(_security_headers)
+    if app.config["TRAINER_PROXY_COUNT"]:
+        proxies = app.config["TRAINER_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
 
 
@@ -70,6 +74,10 @@ def _locale() -> str | None:
 def _security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure and current_app.config["TRAINER_ENV"] == "production":
+        # Browsers then refuse plain http for this host for a year (not its subdomains: an
+        # intranet host shares its domain with others).
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
 

@@ -19,7 +19,11 @@ ENVIRONMENT = {
     "TRAINER_CUSTOMER_LM": "TRAINER_CUSTOMER_LM",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "API_RATE_LIMIT": "API_RATE_LIMIT",
+    "TRAINER_PROXY_COUNT": "TRAINER_PROXY_COUNT",
+    "TRAINER_SECURE_COOKIES": "TRAINER_SECURE_COOKIES",
 }
+#: How the environment spells yes and no for a switch.
+SWITCH = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False}
 
 
 class ConfigError(RuntimeError):
@@ -50,6 +54,12 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         #: API requests per bearer token (per address without one), all routes together: room
         #: for any client that waits for its answers, not for one token to hold the scorer.
         "API_RATE_LIMIT": "600 per minute",
+        #: Reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For,
+        #: -Proto and -Host are trusted: then rate limits and the audit log see the client's
+        #: address, not the proxy's, and cookies know the request came over https. 0: none.
+        "TRAINER_PROXY_COUNT": 0,
+        #: Session cookies only over https; None: on in production, off otherwise.
+        "TRAINER_SECURE_COOKIES": None,
         #: Days after a reply in which the trainee may dispute its score.
         "DISPUTE_WINDOW_DAYS": 14,
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -75,8 +85,30 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
     if uri.startswith("postgresql://"):
         uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
     config["SQLALCHEMY_DATABASE_URI"] = uri
+    _deployment(config)
     check(config)
     return config
+
+
+def _deployment(config: dict[str, Any]) -> None:
+    """The proxy count and the cookie switch, from text where the environment gave text."""
+    count = config["TRAINER_PROXY_COUNT"]
+    try:
+        config["TRAINER_PROXY_COUNT"] = int(count)
+    except (TypeError, ValueError):
+        raise ConfigError(f"TRAINER_PROXY_COUNT must be a whole number, not {count!r}") from None
+    if not 0 <= config["TRAINER_PROXY_COUNT"] <= 10:
+        raise ConfigError("TRAINER_PROXY_COUNT must be 0-10")
+    secure = config["TRAINER_SECURE_COOKIES"]
+    if isinstance(secure, str):
+        if secure.strip().lower() not in SWITCH:
+            raise ConfigError(f"TRAINER_SECURE_COOKIES must be 1 or 0, not {secure!r}")
+        secure = SWITCH[secure.strip().lower()]
+    if secure is None:
+        secure = config["TRAINER_ENV"] == "production"
+    config["TRAINER_SECURE_COOKIES"] = bool(secure)
+    config.setdefault("SESSION_COOKIE_SECURE", config["TRAINER_SECURE_COOKIES"])
+    config.setdefault("REMEMBER_COOKIE_SECURE", config["TRAINER_SECURE_COOKIES"])
 
 
 def check(config: Mapping[str, Any]) -> None:

@@ -56,3 +56,44 @@ def test_sqlite_runs_in_wal_mode(app):
         mode = db.session.execute(db.text("PRAGMA journal_mode")).scalar()
         db.session.rollback()
     assert mode == "wal"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("TRAINER_PROXY_COUNT", "one", "whole number"),
+        ("TRAINER_PROXY_COUNT", "-1", "0-10"),
+        ("TRAINER_SECURE_COOKIES", "maybe", "1 or 0"),
+    ],
+)
+def test_deployment_settings_are_checked(monkeypatch, tmp_path, variable, value, problem):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=problem):
+        load(tmp_path)
+
+
+def test_cookies_are_https_only_in_production(monkeypatch, tmp_path):
+    monkeypatch.delenv("TRAINER_SECURE_COOKIES", raising=False)
+    assert load(tmp_path)["SESSION_COOKIE_SECURE"] is False
+    production = load(tmp_path, {"TRAINER_ENV": "production", "SECRET_KEY": "x" * 64})
+    assert production["SESSION_COOKIE_SECURE"] is production["REMEMBER_COOKIE_SECURE"] is True
+    monkeypatch.setenv("TRAINER_SECURE_COOKIES", "0")  # an intranet without TLS, said out loud
+    production = load(tmp_path, {"TRAINER_ENV": "production", "SECRET_KEY": "x" * 64})
+    assert production["SESSION_COOKIE_SECURE"] is False
+
+
+def test_production_over_https_sends_hsts_and_secure_cookies(tmp_path):
+    app = create_app(
+        {
+            "TRAINER_ENV": "production",
+            "SECRET_KEY": "x" * 64,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite'}",
+            "TRAINER_PROXY_COUNT": 1,
+        }
+    )
+    client = app.test_client()
+    plain = client.get("/auth/login")
+    assert "Strict-Transport-Security" not in plain.headers
+    behind_tls = client.get("/auth/login", headers={"X-Forwarded-Proto": "https"})
+    assert behind_tls.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Secure" in behind_tls.headers["Set-Cookie"]
