@@ -121,3 +121,31 @@ def test_pages_pass_wcag_2_1_aa(browser, live_server, role):
         assert not problems, "\n".join(problems)
     finally:
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_reply_can_be_written_and_sent_with_the_keyboard_alone(browser, live_server):
+    context = browser.new_context(base_url=live_server.base_url, locale="en-US")
+    context.set_default_timeout(15_000)
+    try:
+        page = log_in(context, live_server, "agent")
+        page.goto(f"/practice/scenarios/{SLUG}")
+        page.get_by_role("button", name="Start the conversation").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#reply-form")
+        for _ in range(60):
+            if page.evaluate("() => document.activeElement.id") == "reply":
+                break
+            page.keyboard.press("Tab")
+        else:
+            raise AssertionError("Tab never reached the reply box")
+        page.keyboard.type(FLAT)
+        page.keyboard.press("Control+Enter")
+        page.wait_for_function("() => document.querySelectorAll('li.turn.customer').length > 1")
+        # Focus comes back to the box for the next reply; the answer is in a live region.
+        assert page.evaluate("() => document.activeElement.id") == "reply"
+        assert page.locator("#conversation[aria-live=polite] li.turn.agent").count() == 1
+        assert page.get_attribute("#reply", "maxlength") == "10000"
+    finally:
+        context.close()

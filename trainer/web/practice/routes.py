@@ -146,6 +146,7 @@ def _chat_context(attempt: Attempt) -> dict:
             )
         },
         "dispute_form": DisputeForm(formdata=None),
+        "max_reply": MAX_REPLY_CHARS,
     }
 
 
