@@ -142,6 +142,8 @@ def test_the_account_cannot_be_used_or_brought_back(app, client, admin, person, 
                 change()
     again = erase(client, person, typed=erasure.erased_email(person.id))
     assert "this account was erased already" in again.get_data(as_text=True)
+    page = client.get(f"/admin/users/{person.id}").text
+    assert "Erased on" in page and "Reset the password" not in page and "Issue an API" not in page
 
 
 def test_erasing_is_refused_unless_deliberate(app, client, admin, make_user):
