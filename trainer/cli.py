@@ -17,6 +17,10 @@ def _fail(message: str, status: int = BAD_INPUT) -> None:
     sys.exit(status)
 
 
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name.replace('_', ' ')} {n}" for name, n in counts.items())
+
+
 def _scorer():
     from trainer.scoring import load_scorer
 
@@ -313,8 +317,7 @@ def users_erase(email: str, yes: bool) -> None:
         except erasure.ErasureError as exc:
             _fail(str(exc), 1)
         db.session.commit()
-        figures = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in done.to_dict().items())
-        click.echo(f"erased user {user.id}: {figures}")
+        click.echo(f"erased user {user.id}: {_counts(done.to_dict())}")
 
 
 @cli.command()
@@ -354,6 +357,36 @@ def rescore(model_version: str | None, model_dir: Path | None) -> None:
             _fail(f"the model there is {scorer.model_version}, not {model_version}", 1)
         added = rescore_history(scorer)
         click.echo(f"re-scored {added} repl{'y' if added == 1 else 'ies'} with {model_version}")
+
+
+@cli.command()
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Erase the words of attempts that ended more than this many days ago.",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def purge(days: int, yes: bool) -> None:
+    """Apply a retention period: past it, replies and dispute comments are erased, and the
+    addresses in the audit log; the levels, flags and metrics stay (run it daily from cron)."""
+    from datetime import timedelta
+
+    from trainer.extensions import db
+    from trainer.models import utcnow
+    from trainer.services import erasure
+
+    app = _app()
+    with app.app_context():
+        before = utcnow() - timedelta(days=days)
+        if not yes:
+            click.confirm(
+                f"Erase the words of attempts that ended before {before:%Y-%m-%d}?", abort=True
+            )
+        done = erasure.purge(before)
+        db.session.commit()
+        click.echo(f"erased before {before:%Y-%m-%d %H:%M} UTC: {_counts(done.to_dict())}")
 
 
 @cli.command("export-corrections")

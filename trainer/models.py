@@ -221,6 +221,9 @@ class Attempt(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: When the attempt ended.
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the trainee's words in it were erased (on request, or past the retention period);
+    #: its levels, flags and metrics stay.
+    words_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="attempts")
     scenario: Mapped[ScenarioVersion] = relationship()

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from tests.web.conftest import PASSWORD, csrf_token, login
+from tests.web.conftest import PASSWORD, FakeScorer, csrf_token, login
 from tests.web.test_database import BOTH
 from trainer.cli import cli
 from trainer.extensions import db
-from trainer.models import AuditEvent, Turn, TurnScore, User
-from trainer.services import accounts, calibration, erasure, reviews, scorecards
+from trainer.models import Attempt, AuditEvent, Turn, TurnScore, User, utcnow
+from trainer.services import accounts, audit, calibration, erasure, reviews, scorecards
 
 EMAIL = "dana.secret@example.org"
 #: Everything of the person's that the set-up puts into the database.
@@ -185,3 +186,82 @@ def test_the_command_line_erases_a_deactivated_account(app, person, monkeypatch)
     assert done.exit_code == 0, done.output
     assert f"erased user {person.id}: attempts 1, replies 1, disputes 1" in done.output
     assert [s for s in SECRETS if s in everything(app)] == []
+
+
+def played(app, client_headers, client, when=None) -> int:
+    """A finished attempt (ended ``when``, default now) with one reply that quotes PINEAPPLE."""
+    attempt = client.post(
+        "/api/v1/attempts", json={"scenario": "telco-outage-home-office"}, headers=client_headers
+    ).json["id"]
+    client.post(f"/api/v1/attempts/{attempt}/turns", json={"reply": REPLY}, headers=client_headers)
+    client.post(f"/api/v1/attempts/{attempt}/abandon", headers=client_headers)
+    if when is not None:
+        with app.app_context():
+            db.session.get(Attempt, attempt).ended_at = when
+            db.session.commit()
+    return attempt
+
+
+@BOTH
+def test_the_retention_period_erases_old_words_and_addresses(app, make_user, token_for):
+    client = app.test_client()
+    headers = token_for(make_user("agent"))
+    now = utcnow()
+    old = played(app, headers, client, when=now - timedelta(days=400))
+    recent = played(app, headers, client)
+    still_open = client.post(
+        "/api/v1/attempts", json={"scenario": "telco-outage-home-office"}, headers=headers
+    ).json["id"]
+    with app.app_context():
+        db.session.get(Attempt, still_open).started_at = now - timedelta(days=400)
+        audit.record("user.login_failed", ip="203.0.113.9", email="x@example.org")
+        db.session.flush()
+        stale = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        stale.at = now - timedelta(days=400)
+        audit.record("user.login", ip="198.51.100.4")
+        db.session.commit()
+
+        done = erasure.purge(now - timedelta(days=365))
+        db.session.commit()
+        assert done.to_dict() == {
+            "attempts": 1,
+            "replies": 1,
+            "disputes": 0,
+            "audit_events": 1,
+            "open_attempts": 1,
+        }
+        texts = {
+            a: [t.text for t in db.session.get(Attempt, a).turns if t.speaker == "agent"]
+            for a in (old, recent, still_open)
+        }
+        assert texts == {old: ["[erased]"], recent: [REPLY], still_open: []}
+        quotes = db.session.scalars(
+            select(TurnScore.result).join(Turn).where(Turn.attempt_id == old)
+        ).one()
+        assert all(d["evidence"] == [] for d in quotes["dimensions"].values())
+        addresses = db.session.scalars(select(AuditEvent.ip).where(AuditEvent.ip.is_not(None)))
+        assert "203.0.113.9" not in set(addresses)
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.ip == "198.51.100.4"))
+        # The erased reply is neither scored again nor taught.
+        assert calibration.rescore_history(Rescorer()) == 1  # the recent reply only
+        # Nothing is left to purge a second time.
+        assert erasure.purge(now - timedelta(days=365)).attempts == 0
+
+
+class Rescorer(FakeScorer):
+    """A newer model: the fake's levels under another version."""
+
+    model_version = "fake-2"
+
+    def score_many(self, pairs):
+        return [self.score(reply, context) for reply, context in pairs]
+
+
+def test_purge_from_the_command_line(app, make_user, token_for, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    played(app, token_for(make_user("agent")), app.test_client(), utcnow() - timedelta(days=40))
+    result = CliRunner().invoke(cli, ["purge", "--older-than", "30", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "attempts 1, replies 1, disputes 0" in result.output
+    assert "PINEAPPLE" not in everything(app)
+    assert CliRunner().invoke(cli, ["purge", "--older-than", "0", "--yes"]).exit_code == 2

@@ -72,7 +72,7 @@ def correction_items() -> list[dict[str, Any]]:
     """Reviewed turns in the labelled-set format (levels as they count, the customer's line)."""
     items = []
     for turn in reviewed_turns():
-        if turn.attempt.user.erased_at is not None:  # the reply it judged is gone
+        if turn.attempt.words_erased_at is not None:  # the reply it judged is gone
             continue
         counted = effective(turn)
         scenario = turn.attempt.scenario
@@ -114,7 +114,14 @@ def rescore_history(scorer: Any) -> int:
     todo = list(
         db.session.scalars(
             select(Turn.id)
-            .where(Turn.speaker == "agent", Turn.score_status == "scored", Turn.id.not_in(done))
+            .join(Attempt)
+            # Erased words cannot be scored again: their old scores are all there is.
+            .where(
+                Turn.speaker == "agent",
+                Turn.score_status == "scored",
+                Turn.id.not_in(done),
+                Attempt.words_erased_at.is_(None),
+            )
             .order_by(Turn.id)
         )
     )

@@ -1,19 +1,21 @@
-"""Erasing a person's data on request (the right to erasure of UU PDP and the GDPR).
+"""Erasing personal data: a person's on request (UU PDP, GDPR), everyone's past a retention period.
 
-The account is anonymised and everything the person wrote is removed: replies, the sentences
-quoted from them as evidence, dispute comments, idempotency keys, the addresses they logged in
-from and their name and e-mail in the audit log. What stays holds nothing of the person and
-keeps the team's figures true: the levels, flags and metrics of their attempts, under
-"Erased user". Trainers' reviews stay (they are the trainers' words) but leave the corrections
-export, which no longer has the reply they judged. Operations only flush; the caller commits.
+On request the account is anonymised and everything the person wrote is removed: replies, the
+sentences quoted from them as evidence, dispute comments, idempotency keys, the addresses they
+logged in from and their name and e-mail in the audit log. Past the retention period the same
+goes for the words of finished attempts and for addresses in the audit log. What stays holds
+nothing of anyone and keeps the figures true: the levels, flags and metrics, under "Erased user".
+Trainers' reviews stay (the trainers' words) but leave the corrections export, which no longer
+has the reply they judged. Operations only flush; the caller commits.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from trainer.extensions import db
 from trainer.models import (
@@ -73,24 +75,21 @@ def erase_user(user: User, actor: User | None) -> Erasure:
         raise ErasureError("deactivate the account first: erasing cannot be undone")
     old_email = user.email
     attempts = list(db.session.scalars(select(Attempt).where(Attempt.user_id == user.id)))
-    replies = sum(_erase_attempt(attempt) for attempt in attempts)
-    disputes = 0
-    for dispute in db.session.scalars(select(Dispute).where(Dispute.user_id == user.id)):
-        dispute.comment = ERASED_TEXT
-        disputes += 1
+    words = [erase_words(attempt) for attempt in attempts]
     events = _erase_from_audit(user, old_email)
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     user.name, user.email = ERASED_NAME, erased_email(user.id)
     user.password_hash = UNUSABLE_PASSWORD
     user.erased_at = utcnow()
-    erasure = Erasure(len(attempts), replies, disputes, events)
+    erasure = Erasure(len(attempts), sum(r for r, _ in words), sum(d for _, d in words), events)
     audit.record("user.erase", actor=actor, subject=f"user:{user.id}", **erasure.to_dict())
     db.session.flush()
     return erasure
 
 
-def _erase_attempt(attempt: Attempt) -> int:
+def erase_words(attempt: Attempt) -> tuple[int, int]:
+    """Remove what the trainee wrote in the attempt; returns (replies, dispute comments)."""
     attempt.idempotency_key = None
     if attempt.state.get("slots"):  # what the modelled customer picked up from the replies
         attempt.state = {**attempt.state, "slots": {}}
@@ -103,16 +102,74 @@ def _erase_attempt(attempt: Attempt) -> int:
         for score in turn.scores:
             score.result = _without_quotes(score.result)
         replies += 1
+    turn_ids = select(Turn.id).where(Turn.attempt_id == attempt.id)
     db.session.execute(
         TurnDimensionScore.__table__.update()
         .where(
             TurnDimensionScore.score_id.in_(
-                select(TurnScore.id).join(Turn).where(Turn.attempt_id == attempt.id)
+                select(TurnScore.id).where(TurnScore.turn_id.in_(turn_ids))
             )
         )
         .values(evidence=[])
     )
-    return replies
+    disputes = db.session.execute(
+        Dispute.__table__.update().where(Dispute.turn_id.in_(turn_ids)).values(comment=ERASED_TEXT)
+    ).rowcount
+    attempt.words_erased_at = utcnow()
+    return replies, disputes
+
+
+@dataclass(frozen=True)
+class Purge:
+    """What the retention period took, for the audit log and the operator."""
+
+    attempts: int
+    replies: int
+    disputes: int
+    audit_events: int
+    #: Older attempts not finished yet: kept until they end.
+    open_attempts: int
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def purge(before: datetime, actor: User | None = None) -> Purge:
+    """Erase the words of attempts that ended before ``before`` and audit addresses from then."""
+    finished = list(
+        db.session.scalars(
+            select(Attempt).where(
+                Attempt.ended_at < before,
+                Attempt.words_erased_at.is_(None),
+            )
+        )
+    )
+    words = [erase_words(attempt) for attempt in finished]
+    still_open = db.session.scalar(
+        select(func.count(Attempt.id)).where(
+            Attempt.ended_at.is_(None), Attempt.started_at < before
+        )
+    )
+    events = 0
+    for event in db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.at < before,
+            or_(AuditEvent.ip.is_not(None), AuditEvent.action == "user.login_failed"),
+        )
+    ):
+        details = dict(event.details or {})
+        if event.action == "user.login_failed" and details.get("email") != ERASED_TEXT:
+            details["email"] = ERASED_TEXT
+        elif event.ip is None:
+            continue
+        event.details, event.ip = details, None
+        events += 1
+    done = Purge(
+        len(finished), sum(r for r, _ in words), sum(d for _, d in words), events, still_open
+    )
+    audit.record("data.purge", actor=actor, before=before.isoformat(), **done.to_dict())
+    db.session.flush()
+    return done
 
 
 def _without_quotes(result: dict[str, Any]) -> dict[str, Any]:

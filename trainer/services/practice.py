@@ -123,12 +123,11 @@ def pending_turns() -> list[Turn]:
         db.session.scalars(
             select(Turn)
             .join(Attempt)
-            .join(User)
             # An erased reply has nothing left to score.
             .where(
                 Turn.speaker == "agent",
                 Turn.score_status.in_(("pending", "failed")),
-                User.erased_at.is_(None),
+                Attempt.words_erased_at.is_(None),
             )
             .order_by(Turn.attempt_id, Turn.position)
         )

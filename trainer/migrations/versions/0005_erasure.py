@@ -1,4 +1,4 @@
-"""Users remember when their personal data was erased on request.
+"""Erasure: when a user's data was erased on request, when an attempt's words were erased.
 
 Revision ID: 0005
 Revises: 0004
@@ -19,8 +19,12 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("erased_at", sa.DateTime(), nullable=True))
+    with op.batch_alter_table("attempts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("words_erased_at", sa.DateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("attempts", schema=None) as batch_op:
+        batch_op.drop_column("words_erased_at")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("erased_at")
