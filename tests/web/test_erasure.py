@@ -13,7 +13,7 @@ from tests.web.conftest import PASSWORD, FakeScorer, csrf_token, login
 from tests.web.test_database import BOTH
 from trainer.cli import cli
 from trainer.extensions import db
-from trainer.models import Attempt, AuditEvent, Turn, TurnScore, User, utcnow
+from trainer.models import Attempt, AuditEvent, Dispute, Turn, TurnReview, TurnScore, User, utcnow
 from trainer.services import accounts, audit, calibration, erasure, reviews, scorecards
 
 EMAIL = "dana.secret@example.org"
@@ -265,3 +265,21 @@ def test_purge_from_the_command_line(app, make_user, token_for, monkeypatch):
     assert "attempts 1, replies 1, disputes 0" in result.output
     assert "PINEAPPLE" not in everything(app)
     assert CliRunner().invoke(cli, ["purge", "--older-than", "0", "--yes"]).exit_code == 2
+
+
+def test_erasing_a_trainer_removes_what_they_wrote_about_others(app, person):
+    with app.app_context():
+        trainer = db.session.scalars(select(User).where(User.role == "trainer")).one()
+        dispute = db.session.scalars(select(Dispute)).one()
+        reviews.settle_dispute(dispute, trainer, False, "REJECTWORDS: the score stands")
+        trainer.active = False
+        db.session.commit()
+        levels = [(r.empathy, r.reviewer_id) for r in db.session.scalars(select(TurnReview))]
+        done = erasure.erase_user(trainer, actor=None)
+        db.session.commit()
+        assert done.judgements == 2  # the review's reason and the dispute's resolution
+        left = everything(app)
+        assert "too generous" not in left and "REJECTWORDS" not in left
+        assert [
+            (r.empathy, r.reviewer_id) for r in db.session.scalars(select(TurnReview))
+        ] == levels

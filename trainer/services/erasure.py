@@ -5,8 +5,9 @@ sentences quoted from them as evidence, dispute comments, idempotency keys, the 
 logged in from and their name and e-mail in the audit log. Past the retention period the same
 goes for the words of finished attempts and for addresses in the audit log. What stays holds
 nothing of anyone and keeps the figures true: the levels, flags and metrics, under "Erased user".
-Trainers' reviews stay (the trainers' words) but leave the corrections export, which no longer
-has the reply they judged. Operations only flush; the caller commits.
+Reviews keep their levels but leave the corrections export, which no longer has the reply they
+judged; a trainer's own erasure removes the reasons and resolutions they wrote. Operations only
+flush; the caller commits.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from trainer.models import (
     LoginSession,
     Turn,
     TurnDimensionScore,
+    TurnReview,
     TurnScore,
     User,
     utcnow,
@@ -51,6 +53,8 @@ class Erasure:
     replies: int
     disputes: int
     audit_events: int
+    #: Review reasons and dispute resolutions the person wrote as a trainer.
+    judgements: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -77,15 +81,33 @@ def erase_user(user: User, actor: User | None) -> Erasure:
     attempts = list(db.session.scalars(select(Attempt).where(Attempt.user_id == user.id)))
     words = [erase_words(attempt) for attempt in attempts]
     events = _erase_from_audit(user, old_email)
+    judgements = _erase_judgements(user)
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     user.name, user.email = ERASED_NAME, erased_email(user.id)
     user.password_hash = UNUSABLE_PASSWORD
     user.erased_at = utcnow()
-    erasure = Erasure(len(attempts), sum(r for r, _ in words), sum(d for _, d in words), events)
+    erasure = Erasure(
+        len(attempts), sum(r for r, _ in words), sum(d for _, d in words), events, judgements
+    )
     audit.record("user.erase", actor=actor, subject=f"user:{user.id}", **erasure.to_dict())
     db.session.flush()
     return erasure
+
+
+def _erase_judgements(user: User) -> int:
+    """A trainer's words about others' replies go; the levels they set keep counting."""
+    reasons = db.session.execute(
+        TurnReview.__table__.update()
+        .where(TurnReview.reviewer_id == user.id)
+        .values(reason=ERASED_TEXT)
+    ).rowcount
+    resolutions = db.session.execute(
+        Dispute.__table__.update()
+        .where(Dispute.resolved_by_id == user.id, Dispute.resolution.is_not(None))
+        .values(resolution=ERASED_TEXT)
+    ).rowcount
+    return reasons + resolutions
 
 
 def erase_words(attempt: Attempt) -> tuple[int, int]:
@@ -202,6 +224,8 @@ def _erase_from_audit(user: User, old_email: str) -> int:
             details["email"] = ERASED_TEXT
         if event.subject == subject and "name" in details:
             details["name"] = [ERASED_TEXT, ERASED_TEXT]
+        if event.actor_id == user.id and "reason" in details:  # a trainer's review, in their words
+            details["reason"] = ERASED_TEXT
         ip = None if event.actor_id == user.id or event.action == "user.login_failed" else event.ip
         if (details, ip) != before:
             event.details, event.ip = details, ip
