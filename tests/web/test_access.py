@@ -72,6 +72,7 @@ PAGES = [
         expect(302, 404, 404, 403, 403),
     ),
     ("practice.history", "GET", "/practice/history", None, expect(302, 200, 200, 200, 200)),
+    ("practice.my_data", "GET", "/practice/my-data.json", None, expect(302, 200, 200, 200, 200)),
 ]
 API = [
     ("api.me", "GET", "/api/v1/me", None, expect(401, 200, 200, 200, 200)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from flask import (
@@ -22,7 +23,7 @@ from sqlalchemy import select
 from trainer.extensions import db
 from trainer.models import Assignment, Attempt, Dispute, Turn
 from trainer.services import assignments as assignments_service
-from trainer.services import practice, reviews, scenarios
+from trainer.services import data_export, practice, reviews, scenarios
 from trainer.services.replies import MAX_REPLY_CHARS, TurnError, score_pending, submit
 from trainer.web import error_response, wants_json
 from trainer.web.access import roles_required
@@ -246,6 +247,20 @@ def abandon(attempt_id: int):
 @login_required
 def history():
     return render_template("practice/history.html", attempts=practice.attempts_of(current_user))
+
+
+@bp.get("/my-data.json")
+@login_required
+def my_data():
+    """Everything stored about the user, to download (the right of access)."""
+    document = data_export.personal_data(current_user, ip=request.remote_addr)
+    db.session.commit()
+    response = current_app.response_class(
+        json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json"
+    )
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/attempts/<int:attempt_id>/turns/<int:number>/dispute")

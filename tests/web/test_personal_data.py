@@ -1,4 +1,4 @@
-"""Erasing a person's data on request: nothing of theirs is left in any table, the scores stay."""
+"""Personal data: a person erased on request, a retention period, the download of your own data."""
 
 from __future__ import annotations
 
@@ -283,3 +283,28 @@ def test_erasing_a_trainer_removes_what_they_wrote_about_others(app, person):
         assert [
             (r.empathy, r.reviewer_id) for r in db.session.scalars(select(TurnReview))
         ] == levels
+
+
+def test_a_person_downloads_everything_stored_about_them(app, client, make_user, token_for):
+    agent = make_user("agent", team="Support", email=EMAIL)
+    attempt = played(app, token_for(agent), app.test_client())
+    login(client, agent)
+    assert "/practice/my-data.json" in client.get("/practice/history").text
+    response = client.get("/practice/my-data.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="my-data.json"'
+    assert response.headers["Cache-Control"] == "no-store"
+    document = response.json
+    assert document["account"]["email"] == EMAIL and document["account"]["team"] == "Support"
+    assert [a["id"] for a in document["attempts"]] == [attempt]
+    replies = [t["text"] for t in document["attempts"][0]["transcript"] if t["speaker"] == "agent"]
+    assert replies == [REPLY]
+    with app.app_context():
+        exported = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "user.export")
+        ).one()
+        assert exported.actor_id == agent.id
+    # Nobody else's data is in it.
+    other = make_user("agent")
+    played(app, token_for(other), app.test_client())
+    assert len(client.get("/practice/my-data.json").json["attempts"]) == 1
