@@ -25,6 +25,8 @@ def expect(anonymous, agent, trainer, hr, admin):
 # endpoint, method, path, form or JSON body, status per role
 PAGES = [
     ("index", "GET", "/", None, expect(302, 302, 302, 302, 302)),
+    ("healthz", "GET", "/healthz", None, expect(200, 200, 200, 200, 200)),
+    ("readyz", "GET", "/readyz", None, expect(200, 200, 200, 200, 200)),
     ("auth.login", "GET", "/auth/login", None, expect(200, 302, 302, 302, 302)),
     ("auth.logout", "POST", "/auth/logout", {}, expect(302, 302, 302, 302, 302)),
     ("auth.password", "GET", "/auth/password", None, expect(302, 200, 200, 200, 200)),

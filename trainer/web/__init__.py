@@ -17,6 +17,7 @@ from trainer.web.params import RowIdConverter, text_problem
 
 
 def register(app: Flask) -> None:
+    from trainer.web import health
     from trainer.web.admin import bp as admin_bp
     from trainer.web.api import bp as api_bp
     from trainer.web.auth import bp as auth_bp
@@ -41,6 +42,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.add_url_rule("/", "index", _index)
+    health.register(app)
 
     app.add_template_filter(highlight)
     app.add_template_filter(duration)
