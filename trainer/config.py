@@ -21,6 +21,8 @@ ENVIRONMENT = {
     "API_RATE_LIMIT": "API_RATE_LIMIT",
     "TRAINER_PROXY_COUNT": "TRAINER_PROXY_COUNT",
     "TRAINER_SECURE_COOKIES": "TRAINER_SECURE_COOKIES",
+    "TRAINER_SESSION_MAX_HOURS": "SESSION_MAX_HOURS",
+    "TRAINER_SESSION_IDLE_MINUTES": "SESSION_IDLE_MINUTES",
 }
 #: How the environment spells yes and no for a switch.
 SWITCH = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False}
@@ -60,6 +62,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "TRAINER_PROXY_COUNT": 0,
         #: Session cookies only over https; None: on in production, off otherwise.
         "TRAINER_SECURE_COOKIES": None,
+        #: A login ends this long after it began, and after this long without a request.
+        "SESSION_MAX_HOURS": 12,
+        "SESSION_IDLE_MINUTES": 120,
         #: Days after a reply in which the trainee may dispute its score.
         "DISPUTE_WINDOW_DAYS": 14,
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -91,7 +96,8 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
 
 
 def _deployment(config: dict[str, Any]) -> None:
-    """The proxy count and the cookie switch, from text where the environment gave text."""
+    """Proxy count, session lengths and the cookie switch, from text where the environment gave
+    text."""
     count = config["TRAINER_PROXY_COUNT"]
     try:
         config["TRAINER_PROXY_COUNT"] = int(count)
@@ -99,6 +105,13 @@ def _deployment(config: dict[str, Any]) -> None:
         raise ConfigError(f"TRAINER_PROXY_COUNT must be a whole number, not {count!r}") from None
     if not 0 <= config["TRAINER_PROXY_COUNT"] <= 10:
         raise ConfigError("TRAINER_PROXY_COUNT must be 0-10")
+    for key in ("SESSION_MAX_HOURS", "SESSION_IDLE_MINUTES"):
+        try:
+            config[key] = int(config[key])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key} must be a whole number, not {config[key]!r}") from None
+        if config[key] < 1:
+            raise ConfigError(f"{key} must be at least 1")
     secure = config["TRAINER_SECURE_COOKIES"]
     if isinstance(secure, str):
         if secure.strip().lower() not in SWITCH:

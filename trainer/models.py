@@ -112,7 +112,9 @@ class LoginSession(db.Model):
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: When the user logged in.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: Set by logout and password change; a revoked session never authenticates again.
+    #: Last request with it, to within SESSION_TOUCH_INTERVAL (null: none since the login).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set by logout, password change and expiry; a revoked session never authenticates again.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

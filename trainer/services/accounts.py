@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -23,6 +23,26 @@ MIN_PASSWORD_LENGTH = 10
 #: Prefix that makes a leaked token easy to recognise (and to scan for).
 TOKEN_PREFIX = "trn_"
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+#: How often a login session's last request is written (so a page view is rarely a write).
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long a login lasts: at most ``max_age`` after logging in, ``idle`` after the last
+    request (OWASP ASVS 3.3: a browser left open on a shared training PC logs itself out)."""
+
+    max_age: timedelta = timedelta(hours=12)
+    idle: timedelta = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """The user of a valid session; ``touched`` when its last request should be written."""
+
+    user: User | None
+    expired: bool = False
+    touched: LoginSession | None = None
 
 
 class AccountError(ValueError):
@@ -292,15 +312,38 @@ def open_session(user: User) -> str:
     return secret
 
 
-def session_user(secret: str) -> User | None:
+def session_user(secret: str, policy: SessionPolicy | None = None) -> SessionCheck:
+    """The session's user, unless it is revoked, expired (then revoked now) or the user inactive."""
+    policy = policy or SessionPolicy()
     row = db.session.scalar(
         select(LoginSession).where(
             LoginSession.secret_hash == digest(secret), LoginSession.revoked_at.is_(None)
         )
     )
     if row is None or not row.user.active:
-        return None
-    return row.user
+        return SessionCheck(None)
+    now = utcnow()
+    last_seen = row.last_seen_at or row.created_at
+    if now - row.created_at > policy.max_age or now - last_seen > policy.idle:
+        row.revoked_at = now
+        return SessionCheck(None, expired=True, touched=row)
+    touched = row if now - last_seen > SESSION_TOUCH_INTERVAL else None
+    if touched is not None:
+        row.last_seen_at = now
+    return SessionCheck(row.user, touched=touched)
+
+
+def record_session_use(session_id: int, at: datetime, expired: bool) -> None:
+    """Write what session_user found, its last request or its expiry; flushes.
+
+    A session revoked meanwhile (a logout in this very request) stays revoked.
+    """
+    values = {"revoked_at": at} if expired else {"last_seen_at": at}
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
+        .values(**values)
+    )
 
 
 def revoke_session(secret: str) -> None:

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, jsonify, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
@@ -39,6 +51,7 @@ def register(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
     app.before_request(_refuse_unstorable_text)
+    app.after_request(_keep_session_use)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.add_url_rule("/", "index", _index)
@@ -67,10 +80,29 @@ def duration(seconds: int | None) -> str:
 
 
 def _load_user(secret: str) -> User | None:
-    user = accounts.session_user(secret)
-    if user is not None:
-        user.session_secret = secret
-    return user
+    config = current_app.config
+    policy = accounts.SessionPolicy(
+        max_age=timedelta(hours=config["SESSION_MAX_HOURS"]),
+        idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+    )
+    check = accounts.session_user(secret, policy)
+    if check.touched is not None:
+        row = check.touched
+        g.session_use = (row.id, row.revoked_at or row.last_seen_at, check.expired)
+    if check.user is not None:
+        check.user.session_secret = secret
+    return check.user
+
+
+def _keep_session_use(response):
+    """A page that only reads commits nothing: the session's last request is written here."""
+    use = g.pop("session_use", None)
+    if use is None or response.is_streamed:
+        return response
+    db.session.rollback()  # what the view did not commit was not meant to last
+    accounts.record_session_use(*use)
+    db.session.commit()
+    return response
 
 
 def _index():
