@@ -46,18 +46,24 @@ class ErasureError(ValueError):
 
 
 @dataclass(frozen=True)
-class Erasure:
-    """What was erased, for the audit log and the admin's confirmation."""
+class Erased:
+    """How much was erased, for the audit log and whoever asked for it."""
 
     attempts: int
     replies: int
     disputes: int
     audit_events: int
-    #: Review reasons and dispute resolutions the person wrote as a trainer.
-    judgements: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Erasure(Erased):
+    """One person's data, on request."""
+
+    #: Review reasons and dispute resolutions the person wrote as a trainer.
+    judgements: int = 0
 
 
 def erased_email(user_id: int) -> str:
@@ -142,18 +148,11 @@ def erase_words(attempt: Attempt) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class Purge:
-    """What the retention period took, for the audit log and the operator."""
+class Purge(Erased):
+    """What the retention period took."""
 
-    attempts: int
-    replies: int
-    disputes: int
-    audit_events: int
     #: Older attempts not finished yet: kept until they end.
-    open_attempts: int
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
+    open_attempts: int = 0
 
 
 def purge(before: datetime, actor: User | None = None) -> Purge:
