@@ -209,11 +209,23 @@ def test_the_retention_period_erases_old_words_and_addresses(app, make_user, tok
     now = utcnow()
     old = played(app, headers, client, when=now - timedelta(days=400))
     recent = played(app, headers, client)
-    still_open = client.post(
-        "/api/v1/attempts", json={"scenario": "telco-outage-home-office"}, headers=headers
-    ).json["id"]
+
+    def opened(last_said) -> int:
+        """An attempt left open, with one reply, where nothing was said after ``last_said``."""
+        attempt = client.post(
+            "/api/v1/attempts", json={"scenario": "telco-outage-home-office"}, headers=headers
+        ).json["id"]
+        client.post(f"/api/v1/attempts/{attempt}/turns", json={"reply": REPLY}, headers=headers)
+        with app.app_context():
+            found = db.session.get(Attempt, attempt)
+            found.started_at = now - timedelta(days=500)
+            for turn in found.turns:
+                turn.created_at = last_said
+            db.session.commit()
+        return attempt
+
+    forgotten, resumed = opened(now - timedelta(days=400)), opened(now - timedelta(days=2))
     with app.app_context():
-        db.session.get(Attempt, still_open).started_at = now - timedelta(days=400)
         audit.record("user.login_failed", ip="203.0.113.9", email="x@example.org")
         db.session.flush()
         stale = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
@@ -224,17 +236,24 @@ def test_the_retention_period_erases_old_words_and_addresses(app, make_user, tok
         done = erasure.purge(now - timedelta(days=365))
         db.session.commit()
         assert done.to_dict() == {
-            "attempts": 1,
-            "replies": 1,
+            "attempts": 2,
+            "replies": 2,
             "disputes": 0,
             "audit_events": 1,
-            "open_attempts": 1,
+            "abandoned": 1,
         }
         texts = {
             a: [t.text for t in db.session.get(Attempt, a).turns if t.speaker == "agent"]
-            for a in (old, recent, still_open)
+            for a in (old, recent, forgotten, resumed)
         }
-        assert texts == {old: ["[erased]"], recent: [REPLY], still_open: []}
+        assert texts == {
+            old: ["[erased]"],
+            recent: [REPLY],
+            forgotten: ["[erased]"],
+            resumed: [REPLY],
+        }
+        assert db.session.get(Attempt, forgotten).outcome == "abandoned"
+        assert db.session.get(Attempt, resumed).status == "active"
         quotes = db.session.scalars(
             select(TurnScore.result).join(Turn).where(Turn.attempt_id == old)
         ).one()
@@ -243,7 +262,7 @@ def test_the_retention_period_erases_old_words_and_addresses(app, make_user, tok
         assert "203.0.113.9" not in set(addresses)
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.ip == "198.51.100.4"))
         # The erased reply is neither scored again nor taught.
-        assert calibration.rescore_history(Rescorer()) == 1  # the recent reply only
+        assert calibration.rescore_history(Rescorer()) == 2  # the recent and the resumed replies
         # Nothing is left to purge a second time.
         assert erasure.purge(now - timedelta(days=365)).attempts == 0
 

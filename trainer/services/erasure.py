@@ -32,7 +32,7 @@ from trainer.models import (
     User,
     utcnow,
 )
-from trainer.services import audit
+from trainer.services import audit, practice
 
 #: What replaces every text the person wrote.
 ERASED_TEXT = "[erased]"
@@ -151,26 +151,34 @@ def erase_words(attempt: Attempt) -> tuple[int, int]:
 class Purge(Erased):
     """What the retention period took."""
 
-    #: Older attempts not finished yet: kept until they end.
-    open_attempts: int = 0
+    #: Of those, attempts left open with nothing said since the cutoff, abandoned first.
+    abandoned: int = 0
 
 
 def purge(before: datetime, actor: User | None = None) -> Purge:
-    """Erase the words of attempts that ended before ``before`` and audit addresses from then."""
-    finished = list(
+    """Erase the words of attempts that ended before ``before`` and audit addresses from then.
+
+    An attempt left open with nothing said in it since then is abandoned first: nobody will come
+    back to it, and its words would otherwise outlive every retention period.
+    """
+    last_said = (
+        select(func.max(Turn.created_at)).where(Turn.attempt_id == Attempt.id).scalar_subquery()
+    )
+    stale = list(
         db.session.scalars(
             select(Attempt).where(
-                Attempt.ended_at < before,
-                Attempt.words_erased_at.is_(None),
+                Attempt.ended_at.is_(None), func.coalesce(last_said, Attempt.started_at) < before
             )
         )
     )
-    words = [erase_words(attempt) for attempt in finished]
-    still_open = db.session.scalar(
-        select(func.count(Attempt.id)).where(
-            Attempt.ended_at.is_(None), Attempt.started_at < before
+    for attempt in stale:
+        practice.abandon(attempt)
+    finished = list(
+        db.session.scalars(
+            select(Attempt).where(Attempt.ended_at < before, Attempt.words_erased_at.is_(None))
         )
     )
+    words = [erase_words(attempt) for attempt in [*finished, *stale]]
     events = 0
     for event in db.session.scalars(
         select(AuditEvent).where(
@@ -185,9 +193,7 @@ def purge(before: datetime, actor: User | None = None) -> Purge:
             continue
         event.details, event.ip = details, None
         events += 1
-    done = Purge(
-        len(finished), sum(r for r, _ in words), sum(d for _, d in words), events, still_open
-    )
+    done = Purge(len(words), sum(r for r, _ in words), sum(d for _, d in words), events, len(stale))
     audit.record("data.purge", actor=actor, before=before.isoformat(), **done.to_dict())
     db.session.flush()
     return done
