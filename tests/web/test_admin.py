@@ -409,3 +409,25 @@ def test_two_admins_stepping_down_at_once_leave_one(app, make_user):
     follower.join(20)
     assert outcome == {first.id: "stepped down", second.id: "refused"}
     assert fetch_user(app, second.id).role == "admin"
+
+
+def test_refusals_are_in_the_admins_language(app, client, admin, make_user):
+    client.get("/admin/?lang=id")
+    post(client, "/admin/teams", {"name": "Jakarta"})
+    page = post(client, "/admin/teams", {"name": "Jakarta"}).get_data(as_text=True)
+    assert "tim Jakarta sudah ada" in page and "already exists" not in page
+    active = make_user("agent")
+    page = client.post(
+        f"/admin/users/{active.id}/erase",
+        data={"confirm": active.email, "csrf_token": csrf_token(client, "/admin/")},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "nonaktifkan akun terlebih dahulu" in page
+    with app.app_context():
+        admin_row = db.session.get(User, admin.id)
+        with pytest.raises(accounts.AccountError) as refused:
+            accounts.update_user(
+                admin_row, name="A", role="agent", team=None, active=True, actor=admin_row
+            )
+    assert refused.value.code == "last_admin"  # the CLI and the API keep the English message
+    assert str(refused.value).startswith("this is the last active admin")

@@ -46,7 +46,14 @@ class SessionCheck:
 
 
 class AccountError(ValueError):
-    """A request about accounts that cannot be carried out (the message says why)."""
+    """A request about accounts that cannot be carried out (the message says why).
+
+    ``code`` and ``params`` let a page say it in the reader's language.
+    """
+
+    def __init__(self, message: str, code: str = "invalid", **params: object) -> None:
+        super().__init__(message)
+        self.code, self.params = code, params
 
 
 @cache
@@ -66,7 +73,11 @@ class PasswordPolicy:
 
 def hash_password(password: str, policy: PasswordPolicy) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+            "password_short",
+            n=MIN_PASSWORD_LENGTH,
+        )
     return policy.hasher.hash(password)
 
 
@@ -99,7 +110,7 @@ def digest(secret: str) -> str:
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if not EMAIL.match(email) or len(email) > 254:
-        raise AccountError(f"{email!r} is not an e-mail address")
+        raise AccountError(f"{email!r} is not an e-mail address", "not_an_email", email=email)
     return email
 
 
@@ -130,7 +141,7 @@ def create_user(
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if find_user(email) is not None:
-        raise AccountError(f"a user {email} already exists")
+        raise AccountError(f"a user {email} already exists", "user_exists", email=email)
     password = password or secrets.token_urlsafe(12)
     user = User(
         email=email,
@@ -185,9 +196,11 @@ def update_user(
         raise AccountError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     name = name.strip()
     if not name:
-        raise AccountError("a user needs a name")
+        raise AccountError("a user needs a name", "name_required")
     if _is_active_admin(user) and (role != "admin" or not active) and _active_admins() == 1:
-        raise AccountError("this is the last active admin: make someone else admin first")
+        raise AccountError(
+            "this is the last active admin: make someone else admin first", "last_admin"
+        )
     team_row = team_named(team) if team else None
     before = {"name": user.name, "role": user.role, "team": _team_name(user), "active": user.active}
     user.name, user.role, user.team, user.active = name, role, team_row, active
@@ -202,7 +215,7 @@ def update_user(
 
 def _refuse_erased(user: User) -> None:
     if user.erased_at is not None:
-        raise AccountError("this account was erased: it cannot be changed or used again")
+        raise AccountError("this account was erased: it cannot be changed or used again", "erased")
 
 
 def _is_active_admin(user: User) -> bool:
@@ -250,10 +263,10 @@ def _valid_team_name(name: str, team: Team | None = None) -> str:
     """``name`` stripped, if it is a valid name no other team has."""
     name = name.strip()
     if not name or len(name) > 80:
-        raise AccountError("a team needs a name of 1 to 80 characters")
+        raise AccountError("a team needs a name of 1 to 80 characters", "team_name")
     holder = db.session.scalar(select(Team).where(Team.name == name))
     if holder is not None and holder is not team:
-        raise AccountError(f"a team {name} already exists")
+        raise AccountError(f"a team {name} already exists", "team_exists", name=name)
     return name
 
 
@@ -289,12 +302,18 @@ def delete_team(team: Team, actor: User) -> None:
     if assignments:
         raise AccountError(
             f"team {team.name} was given {_count(assignments, 'assignment')} "
-            "and is kept for their history"
+            "and is kept for their history",
+            "team_has_assignments",
+            name=team.name,
+            n=assignments,
         )
     if team.members:
         raise AccountError(
             f"team {team.name} still has {_count(len(team.members), 'user')}: "
-            "move them to another team first"
+            "move them to another team first",
+            "team_has_members",
+            name=team.name,
+            n=len(team.members),
         )
     audit.record("team.delete", actor=actor, subject=f"team:{team.id}", name=team.name)
     db.session.delete(team)

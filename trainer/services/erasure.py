@@ -33,6 +33,7 @@ from trainer.models import (
     utcnow,
 )
 from trainer.services import audit, practice
+from trainer.services.accounts import AccountError
 
 #: What replaces every text the person wrote.
 ERASED_TEXT = "[erased]"
@@ -41,7 +42,7 @@ ERASED_NAME = "Erased user"
 UNUSABLE_PASSWORD = "!erased"
 
 
-class ErasureError(ValueError):
+class ErasureError(AccountError):
     """The erasure was refused; nothing changed."""
 
 
@@ -78,11 +79,11 @@ def erase_user(user: User, actor: User | None) -> Erasure:
     step; it cannot be undone.
     """
     if user.erased_at is not None:
-        raise ErasureError("this account was erased already")
+        raise ErasureError("this account was erased already", "already_erased")
     if actor is not None and actor.id == user.id:
-        raise ErasureError("you cannot erase your own account")
+        raise ErasureError("you cannot erase your own account", "own_account")
     if user.active:
-        raise ErasureError("deactivate the account first: erasing cannot be undone")
+        raise ErasureError("deactivate the account first: erasing cannot be undone", "still_active")
     old_email = user.email
     attempts = list(db.session.scalars(select(Attempt).where(Attempt.user_id == user.id)))
     words = [erase_words(attempt) for attempt in attempts]

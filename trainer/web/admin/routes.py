@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from trainer.extensions import db
@@ -52,6 +53,37 @@ def _checked() -> None:
         abort(400)
 
 
+def _account_message(exc: accounts.AccountError) -> str:
+    """The refusal in the admin's language; the services' English stays the CLI's."""
+    p = exc.params
+    messages = {
+        "not_an_email": lambda: _("%(email)s is not an e-mail address", email=p["email"]),
+        "user_exists": lambda: _("a user %(email)s already exists", email=p["email"]),
+        "name_required": lambda: _("a user needs a name"),
+        "last_admin": lambda: _("this is the last active admin: make someone else admin first"),
+        "erased": lambda: _("this account was erased: it cannot be changed or used again"),
+        "team_name": lambda: _("a team needs a name of 1 to 80 characters"),
+        "team_exists": lambda: _("a team %(name)s already exists", name=p["name"]),
+        "team_has_assignments": lambda: ngettext(
+            "team %(name)s was given %(num)d assignment and is kept for their history",
+            "team %(name)s was given %(num)d assignments and is kept for their history",
+            p["n"],
+            name=p["name"],
+        ),
+        "team_has_members": lambda: ngettext(
+            "team %(name)s still has %(num)d user: move them to another team first",
+            "team %(name)s still has %(num)d users: move them to another team first",
+            p["n"],
+            name=p["name"],
+        ),
+        "password_short": lambda: _("a password needs at least %(n)s characters", n=p["n"]),
+        "already_erased": lambda: _("this account was erased already"),
+        "own_account": lambda: _("you cannot erase your own account"),
+        "still_active": lambda: _("deactivate the account first: erasing cannot be undone"),
+    }
+    return messages[exc.code]() if exc.code in messages else str(exc)
+
+
 def _secret(user: User, kind: str, secret: str):
     """The page that shows a new password or API token once: only its hash is stored."""
     response = current_app.make_response(
@@ -89,7 +121,7 @@ def new_user():
                 actor=current_user,
             )
         except accounts.AccountError as exc:
-            form.email.errors.append(str(exc))
+            form.email.errors.append(_account_message(exc))
         else:
             db.session.commit()
             return _secret(user, "password", password)
@@ -114,7 +146,7 @@ def user(user_id: int):
             )
         except accounts.AccountError as exc:
             db.session.rollback()
-            form.role.errors.append(str(exc))
+            form.role.errors.append(_account_message(exc))
         else:
             db.session.commit()
             flash(_("Saved.") if changes else _("Nothing changed."), "info")
@@ -147,7 +179,7 @@ def reset_password(user_id: int):
     try:
         password = accounts.reset_password(user, password_policy(), current_user)
     except accounts.AccountError as exc:
-        flash(str(exc), "error")
+        flash(_account_message(exc), "error")
         return redirect(url_for("admin.user", user_id=user.id))
     db.session.commit()
     return _secret(user, "password", password)
@@ -163,7 +195,7 @@ def issue_token(user_id: int):
     try:
         token = accounts.issue_token(user, (form.label.data or "").strip(), actor=current_user)
     except accounts.AccountError as exc:
-        flash(str(exc), "error")
+        flash(_account_message(exc), "error")
         return redirect(url_for("admin.user", user_id=user.id))
     db.session.commit()
     return _secret(user, "token", token)
@@ -182,7 +214,7 @@ def erase_user(user_id: int):
             done = erasure.erase_user(user, current_user)
         except erasure.ErasureError as exc:
             db.session.rollback()
-            flash(_("Nothing was erased: %(why)s", why=str(exc)), "error")
+            flash(_("Nothing was erased: %(why)s", why=_account_message(exc)), "error")
         else:
             db.session.commit()
             flash(
@@ -222,7 +254,7 @@ def teams():
         try:
             team = accounts.create_team(form.name.data, current_user)
         except accounts.AccountError as exc:
-            form.name.errors.append(str(exc))
+            form.name.errors.append(_account_message(exc))
         else:
             db.session.commit()
             flash(_("Team %(name)s is created.", name=team.name), "info")
@@ -240,7 +272,7 @@ def team(team_id: int):
         try:
             renamed = accounts.rename_team(team, form.name.data, current_user)
         except accounts.AccountError as exc:
-            form.name.errors.append(str(exc))
+            form.name.errors.append(_account_message(exc))
         else:
             db.session.commit()
             flash(_("Saved.") if renamed else _("Nothing changed."), "info")
@@ -262,7 +294,7 @@ def delete_team(team_id: int):
     try:
         accounts.delete_team(team, current_user)
     except accounts.AccountError as exc:
-        flash(_("The team was not deleted: %(why)s", why=str(exc)), "error")
+        flash(_("The team was not deleted: %(why)s", why=_account_message(exc)), "error")
         return redirect(url_for("admin.team", team_id=team.id))
     db.session.commit()
     flash(_("Team %(name)s is deleted.", name=team.name), "info")
