@@ -79,6 +79,7 @@ PAGES = [
 API = [
     ("api.me", "GET", "/api/v1/me", None, expect(401, 200, 200, 200, 200)),
     ("api.scenario_list", "GET", "/api/v1/scenarios", None, expect(401, 200, 200, 200, 200)),
+    ("api.attempt_list", "GET", "/api/v1/attempts", None, expect(401, 200, 200, 200, 200)),
     ("api.score", "POST", "/api/v1/score", REPLY, expect(401, 200, 200, 200, 200)),
     ("api.start_attempt", "POST", "/api/v1/attempts", {"scenario": SLUG},
      expect(401, 201, 201, 403, 403)),

@@ -282,3 +282,27 @@ def test_a_retried_start_with_the_same_key_returns_the_same_attempt(app, client,
     assert other.status_code == 409
     fresh = client.post("/api/v1/attempts", json={"scenario": SLUG}, headers=headers)
     assert fresh.json["id"] != first.json["id"]
+
+
+def test_list_my_attempts_page_by_page(client, headers, make_user, token_for):
+    ids = [start(client, headers)["id"] for _ in range(3)]
+    play(client, headers, ids[0], GOOD)
+    start(client, token_for(make_user("agent")))  # someone else's: never listed
+    first = client.get("/api/v1/attempts?limit=2", headers=headers).json
+    assert [a["id"] for a in first["attempts"]] == [ids[2], ids[1]]
+    assert first["next"] == ids[1]
+    rest = client.get(f"/api/v1/attempts?limit=2&before={first['next']}", headers=headers).json
+    assert [a["id"] for a in rest["attempts"]] == [ids[0]] and rest["next"] is None
+    assert rest["attempts"][0]["outcome"] == "resolved"
+    assert rest["attempts"][0]["scenario"]["slug"] == SLUG
+    done = client.get("/api/v1/attempts?status=done", headers=headers).json
+    assert [a["id"] for a in done["attempts"]] == [ids[0]]
+
+
+@pytest.mark.parametrize(
+    "query", ["status=lost", "limit=0", "limit=201", "limit=ten", "before=-1", "before=1e3"]
+)
+def test_list_filters_that_cannot_be_used_are_refused(client, headers, query):
+    response = client.get(f"/api/v1/attempts?{query}", headers=headers)
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_filter"

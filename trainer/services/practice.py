@@ -320,6 +320,39 @@ def attempt_document(attempt: Attempt) -> dict[str, Any]:
     }
 
 
+#: What an attempt can be doing (Attempt.status).
+STATUSES = ("active", "awaiting_score", "done")
+
+
+def attempt_page(
+    user: User, *, status: str | None = None, before: int | None = None, limit: int = 50
+) -> tuple[list[Attempt], int | None]:
+    """The user's attempts, newest first, ``limit`` at a time from below id ``before``; and the
+    ``before`` of the next page (None on the last)."""
+    query = select(Attempt).where(Attempt.user_id == user.id)
+    if status is not None:
+        query = query.where(Attempt.status == status)
+    if before is not None:
+        query = query.where(Attempt.id < before)
+    rows = list(db.session.scalars(query.order_by(Attempt.id.desc()).limit(limit + 1)))
+    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+def attempt_summary(attempt: Attempt) -> dict[str, Any]:
+    """An attempt in a list: what it is and how it ended, without the transcript."""
+    version = attempt.scenario
+    return {
+        "id": attempt.id,
+        "scenario": {"slug": version.slug, "version": version.version, "title": version.title},
+        "purpose": attempt.purpose,
+        "status": attempt.status,
+        "outcome": attempt.outcome,
+        "service_level": attempt.service_level,
+        "started_at": attempt.started_at.isoformat(),
+        "ended_at": attempt.ended_at.isoformat() if attempt.ended_at else None,
+    }
+
+
 def attempts_of(user: User) -> list[Attempt]:
     return list(
         db.session.scalars(

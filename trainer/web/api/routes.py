@@ -17,7 +17,7 @@ from werkzeug.exceptions import (
 )
 
 from trainer.extensions import db, limiter
-from trainer.models import Attempt
+from trainer.models import MAX_ID, Attempt
 from trainer.scoring.text import ReplyError, check_reply
 from trainer.services import accounts, calibration, practice, reviews, scenarios
 from trainer.services.replies import TurnError, submit
@@ -25,7 +25,7 @@ from trainer.services.scoring import ScoringUnavailable
 from trainer.web import error_response
 from trainer.web.api import bp
 from trainer.web.api.spec import PUBLIC_ENDPOINTS
-from trainer.web.params import text_problem
+from trainer.web.params import text_problem, whole_number
 from trainer.web.scorer import kit, provider
 
 
@@ -175,6 +175,37 @@ def scenario_list():
             ]
         )
     )
+
+
+#: Attempts per page of GET /attempts, by default and at most.
+PAGE, MAX_PAGE = 50, 200
+
+
+def _query_int(name: str, default: int | None, low: int, high: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = whole_number(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ApiError(400, "invalid_filter", f"{name} must be a whole number {low}-{high}")
+    return value
+
+
+@bp.get("/attempts")
+def attempt_list():
+    """The caller's own attempts, newest first; ``next`` is the ``before`` of the next page."""
+    status = request.args.get("status") or None
+    if status is not None and status not in practice.STATUSES:
+        raise ApiError(
+            400, "invalid_filter", f"status must be one of {', '.join(practice.STATUSES)}"
+        )
+    limit = _query_int("limit", PAGE, 1, MAX_PAGE)
+    before = _query_int("before", None, 1, MAX_ID)
+    rows, following = practice.attempt_page(g.user, status=status, before=before, limit=limit)
+    return _commit(jsonify(attempts=[practice.attempt_summary(a) for a in rows], next=following))
 
 
 @bp.post("/attempts")
