@@ -765,8 +765,12 @@ def test_demo_data_and_bench_commands(tmp_path, monkeypatch):
     assert seeded.exit_code == 0, seeded.output
     assert "3 agents" in seeded.output and "password" in seeded.output
     bench = runner.invoke(cli, ["bench-reports", "--repeat", "2", "--json"], catch_exceptions=False)
-    assert bench.exit_code == 0, bench.output
     result = json.loads(bench.stdout)
     assert set(result["pages"]) == {"agent_scorecard", "team_view"}
     for page in result["pages"].values():
         assert page["queries"] > 0 and page["median_ms"] > 0
+        assert page["ok"] == (page["median_ms"] <= page["goal_ms"])
+    # Whether the goals are met depends on the machine's load, which a test must not assert;
+    # that the exit code reports the verdict it does not.
+    met = all(page["ok"] for page in result["pages"].values())
+    assert bench.exit_code == (0 if met else 1), bench.output
