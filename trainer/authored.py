@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,11 +30,18 @@ def unstorable(text: str) -> str | None:
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem in an authored file, printed as ``file:line: message``."""
+    """One problem in an authored file, printed as ``file:line: message``.
+
+    ``message`` is English (the CLI, logs and the API); ``code`` and ``params`` say the same for a
+    reader in another language: ``schema.<pydantic error type>`` with ``where`` (the field's dotted
+    path) and the error's context, or one of the cross-checks' own codes.
+    """
 
     path: str
     line: int
     message: str
+    code: str = ""
+    params: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
@@ -64,16 +72,18 @@ def _structural_problems(text: str, path: str) -> list[Problem]:
     for event in _yaml().parse(text):
         line = event.start_mark.line + 1
         if isinstance(event, AliasEvent):
-            problems.append(Problem(path, line, "YAML aliases are not allowed"))
+            problems.append(Problem(path, line, "YAML aliases are not allowed", "yaml_alias"))
         elif isinstance(event, ScalarEvent | CollectionStartEvent):
             if event.anchor:
-                problems.append(Problem(path, line, "YAML anchors are not allowed"))
+                problems.append(Problem(path, line, "YAML anchors are not allowed", "yaml_anchor"))
             implicit = event.implicit if isinstance(event, ScalarEvent) else (event.implicit,)
             if event.tag and not any(implicit):
-                problems.append(Problem(path, line, f"YAML tags are not allowed ({event.tag})"))
+                message = f"YAML tags are not allowed ({event.tag})"
+                problems.append(Problem(path, line, message, "yaml_tag", {"tag": event.tag}))
             if isinstance(event, ScalarEvent) and (problem := unstorable(event.value)):
                 # An escape ("\0", "\ud800") puts in what the database will not store.
-                problems.append(Problem(path, line, f"this text {problem}"))
+                code = "not_text_nul" if "\x00" in event.value else "not_text_surrogate"
+                problems.append(Problem(path, line, f"this text {problem}", code))
     return problems
 
 
@@ -82,7 +92,7 @@ def parse_yaml(text: str, path: str = "<string>") -> Any:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
-        raise AuthoredFileError([Problem(path, 1, f"file is larger than {MAX_FILE_BYTES} bytes")])
+        raise AuthoredFileError([_too_large(path)])
     try:
         problems = _structural_problems(text, path)
         if problems:
@@ -92,9 +102,18 @@ def parse_yaml(text: str, path: str = "<string>") -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        raise AuthoredFileError([Problem(path, line, message or "invalid YAML")]) from None
+        message = message or "invalid YAML"
+        problem = Problem(path, line, message, "yaml_syntax", {"detail": message})
+        raise AuthoredFileError([problem]) from None
     except YAMLError as exc:
-        raise AuthoredFileError([Problem(path, 1, str(exc).splitlines()[0])]) from None
+        message = str(exc).splitlines()[0]
+        problem = Problem(path, 1, message, "yaml_syntax", {"detail": message})
+        raise AuthoredFileError([problem]) from None
+
+
+def _too_large(path: str) -> Problem:
+    message = f"file is larger than {MAX_FILE_BYTES} bytes"
+    return Problem(path, 1, message, "file_too_large", {"limit": str(MAX_FILE_BYTES)})
 
 
 def line_of(data: Any, loc: tuple[int | str, ...]) -> int:
@@ -123,8 +142,15 @@ def validation_problems(exc: ValidationError, data: Any, path: str) -> list[Prob
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = "unknown field"
+        context = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
         problems.append(
-            Problem(path, line_of(data, loc), f"{where}: {message}" if where else message)
+            Problem(
+                path,
+                line_of(data, loc),
+                f"{where}: {message}" if where else message,
+                f"schema.{error['type']}",
+                {**context, "where": where},
+            )
         )
     return problems
 
@@ -133,13 +159,12 @@ def read_text(path: Path | str) -> str:
     """An authored file's text; AuthoredFileError if it is too large or not UTF-8."""
     raw = Path(path).read_bytes()
     if len(raw) > MAX_FILE_BYTES:
-        raise AuthoredFileError(
-            [Problem(str(path), 1, f"file is larger than {MAX_FILE_BYTES} bytes")]
-        )
+        raise AuthoredFileError([_too_large(str(path))])
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise AuthoredFileError([Problem(str(path), 1, "file is not UTF-8 text")]) from None
+        problem = Problem(str(path), 1, "file is not UTF-8 text", "not_utf8")
+        raise AuthoredFileError([problem]) from None
 
 
 def load_data(
@@ -149,7 +174,7 @@ def load_data(
     name = str(path)
     data = parse_yaml(read_text(path) if text is None else text, name)
     if data is None:
-        raise AuthoredFileError([Problem(name, 1, "file is empty")])
+        raise AuthoredFileError([Problem(name, 1, "file is empty", "empty")])
     try:
         return model.model_validate(data), data
     except ValidationError as exc:

@@ -163,3 +163,73 @@ def test_any_edit_gives_a_scenario_or_located_problems(tmp_path_factory, text):
         assert exc.problems
         for problem in exc.problems:
             assert problem.path == str(path) and problem.line >= 1 and problem.message
+
+
+def _problem_codes(module) -> set[str]:
+    """The codes a module's problems can carry, read from its source: the code argument of every
+    ``Problem(...)``, every value assigned to a variable named ``code``, and (as ``schema.<type>``)
+    every ``PydanticCustomError`` type."""
+    import ast
+    import inspect
+
+    def strings(node) -> set[str]:
+        """The literal codes an argument can be: a string, or either side of ``a if c else b``
+        (a code built at run time, ``schema.<pydantic type>``, is pydantic's own)."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return {node.value}
+        if isinstance(node, ast.IfExp):
+            return strings(node.body) | strings(node.orelse)
+        return set()
+
+    codes: set[str] = set()
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id == "Problem" and len(node.args) >= 4:
+                codes |= strings(node.args[3])
+            if node.func.id == "PydanticCustomError":
+                codes |= {f"schema.{c}" for c in strings(node.args[0])}
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "code" for t in node.targets
+        ):
+            codes |= strings(node.value)
+    return codes
+
+
+def test_every_problem_code_has_a_message_for_the_studio():
+    import trainer.authored
+    import trainer.core.scenario
+    from trainer.web.studio.problems import MESSAGES
+
+    codes = _problem_codes(trainer.authored) | _problem_codes(trainer.core.scenario)
+    assert len(codes) >= 20  # the reader found them
+    assert codes - set(MESSAGES) == set()
+
+
+@pytest.mark.parametrize(
+    ("edit", "code", "params"),
+    [
+        (
+            lambda t: t.replace("goto: ", "goto: nowhere #", 1),
+            "node_undefined",
+            {"node": "nowhere"},
+        ),
+        (
+            lambda t: t.replace("difficulty: ", "difficulty: 9 #", 1),
+            "schema.less_than_equal",
+            {"le": "5", "where": "difficulty"},
+        ),
+        (lambda t: "x: &a 1\ny: *a\n", "yaml_anchor", {}),
+        (lambda t: "a: [\n", "yaml_syntax", None),
+    ],
+)
+def test_problems_carry_a_code_and_params_beside_the_english(tmp_path, edit, code, params):
+    path = tmp_path / "telco-outage-home-office.yaml"
+    path.write_text(
+        edit((ROOT / "scenarios" / path.name).read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    with pytest.raises(AuthoredFileError) as exc:
+        load_scenario(path)
+    problem = next(p for p in exc.value.problems if p.code == code)
+    if params is not None:
+        assert dict(problem.params) == params
+    assert str(problem).startswith(f"{path}:{problem.line}: ")

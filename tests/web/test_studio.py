@@ -46,6 +46,59 @@ def test_upload_shows_file_line_errors_beside_the_text(client, trainer):
     assert "difficulty: 9" in page  # the text stays in the editor
 
 
+def test_upload_problems_are_in_the_trainers_language(client, trainer):
+    broken = SOURCE.replace("difficulty: ", "difficulty: 9 #", 1).replace(
+        "sector: ", "colour: blue\nsector: ", 1
+    )
+    client.get("/studio/?lang=id")
+    response = post(client, "/studio/scenarios/new", {"slug": SLUG, "source": broken})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    line = next(i for i, text in enumerate(broken.splitlines(), 1) if "difficulty" in text)
+    # Field names and node ids are the file's own; what is wrong with them is in Indonesian.
+    assert f"{SLUG}.yaml:{line}: difficulty: harus paling banyak 5" in page
+    assert "colour: kolom tidak dikenal" in page
+    assert "less than or equal" not in page and "unknown field" not in page
+    assert f'<li value="{line}" class="bad">' in page
+    # The cross-checks run once the schema holds.
+    broken = SOURCE.replace("goto: ", "goto: nowhere #", 1)
+    page = post(client, "/studio/scenarios/new", {"slug": SLUG, "source": broken}).get_data(
+        as_text=True
+    )
+    assert "node &#39;nowhere&#39; tidak ada" in page and "is not defined" not in page
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: t.replace("start: ", "start: nowhere #", 1),
+        lambda t: t.replace("language: ", "language: fr #", 1),
+        lambda t: t.replace("sector: ", "sector: X #", 1),
+        lambda t: t.replace("title: ", "titel: ", 1),
+        lambda t: t.replace("difficulty: ", "difficulty: 2.5 #", 1),
+        lambda t: t.replace("objectives:", "objectives: []\nold_objectives:", 1),
+        lambda t: t.replace("end: escalated", "end: resolved"),
+        lambda t: "a: !!python/object x\n",
+        lambda t: "a: [\n",
+        lambda t: "",
+    ],
+)
+def test_every_problem_reads_in_indonesian(app, tmp_path, edit):
+    from trainer.authored import AuthoredFileError
+    from trainer.core.scenario import load_scenario
+    from trainer.web.studio.problems import describe
+
+    path = tmp_path / f"{SLUG}.yaml"
+    path.write_text(edit(SOURCE), encoding="utf-8")
+    with pytest.raises(AuthoredFileError) as exc:
+        load_scenario(path)
+    with app.test_request_context(headers={"Accept-Language": "id"}):
+        for problem in exc.value.problems:
+            assert problem.code, problem
+            assert describe(problem) != str(problem), problem
+            assert describe(problem).startswith(f"{path}:{problem.line}: ")
+
+
 def test_upload_a_new_version_then_activate_retire_and_diff(app, client, trainer):
     edited = SOURCE.replace("title: ", "title: Revised ", 1)
     response = post(client, "/studio/scenarios/new", {"slug": SLUG, "source": edited})

@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from trainer.authored import AuthoredFileError, Problem, line_of, load_data
 from trainer.vocabulary import REPLY_FLAGS
@@ -187,16 +188,21 @@ class Scenario(_Authored):
     @model_validator(mode="after")
     def _one_customer(self) -> Scenario:
         if self.mode == "scripted" and (self.script is None or self.model is not None):
-            raise ValueError("a scripted scenario needs `script` and no `model`")
+            raise PydanticCustomError(
+                "scripted_needs_script", "a scripted scenario needs `script` and no `model`"
+            )
         if self.mode == "model" and (self.model is None or self.script is not None):
-            raise ValueError("a modelled scenario (mode: model) needs `model` and no `script`")
+            raise PydanticCustomError(
+                "model_needs_model",
+                "a modelled scenario (mode: model) needs `model` and no `script`",
+            )
         return self
 
     @field_validator("objectives")
     @classmethod
     def _distinct(cls, objectives: list[str]) -> list[str]:
         if len(set(objectives)) != len(objectives):
-            raise ValueError("objectives must be distinct")
+            raise PydanticCustomError("objectives_distinct", "objectives must be distinct")
         return objectives
 
     def content_hash(self) -> str:
@@ -213,8 +219,15 @@ def _script_problems(scenario: Scenario, data: Any, path: str) -> list[Problem]:
         return line_of(data, ("script", *loc))
 
     if scenario.script.start not in nodes:
+        start = scenario.script.start
         problems.append(
-            Problem(path, at("start"), f"start node {scenario.script.start!r} is not defined")
+            Problem(
+                path,
+                at("start"),
+                f"start node {start!r} is not defined",
+                "start_undefined",
+                {"node": start},
+            )
         )
     elif nodes[scenario.script.start].mood != scenario.customer.mood:
         problems.append(
@@ -223,6 +236,8 @@ def _script_problems(scenario: Scenario, data: Any, path: str) -> list[Problem]:
                 at("nodes", scenario.script.start, "mood"),
                 f"the opening line's mood must be the customer's starting mood "
                 f"({scenario.customer.mood})",
+                "opening_mood",
+                {"mood": str(scenario.customer.mood)},
             )
         )
     for node_id, node in nodes.items():
@@ -232,32 +247,67 @@ def _script_problems(scenario: Scenario, data: Any, path: str) -> list[Problem]:
         for loc, target in targets:
             if target not in nodes:
                 problems.append(
-                    Problem(path, at("nodes", node_id, *loc), f"node {target!r} is not defined")
+                    Problem(
+                        path,
+                        at("nodes", node_id, *loc),
+                        f"node {target!r} is not defined",
+                        "node_undefined",
+                        {"node": target},
+                    )
                 )
         if node.end:
             if node.branches or node.otherwise:
                 problems.append(
-                    Problem(path, at("nodes", node_id, "end"), "an end node cannot lead anywhere")
+                    Problem(
+                        path,
+                        at("nodes", node_id, "end"),
+                        "an end node cannot lead anywhere",
+                        "end_leads_on",
+                    )
                 )
         else:
             if not node.exemplars:
                 problems.append(
-                    Problem(path, at("nodes", node_id), "node needs at least one exemplar reply")
+                    Problem(
+                        path,
+                        at("nodes", node_id),
+                        "node needs at least one exemplar reply",
+                        "node_needs_exemplar",
+                    )
                 )
             if not node.branches and not node.otherwise:
                 problems.append(
-                    Problem(path, at("nodes", node_id), "node needs branches or otherwise")
+                    Problem(
+                        path,
+                        at("nodes", node_id),
+                        "node needs branches or otherwise",
+                        "node_needs_branches",
+                    )
                 )
     reachable = _reachable(scenario)
     for node_id in nodes:
         if node_id not in reachable:
             problems.append(
-                Problem(path, at("nodes", node_id), f"node {node_id!r} cannot be reached")
+                Problem(
+                    path,
+                    at("nodes", node_id),
+                    f"node {node_id!r} cannot be reached",
+                    "node_unreachable",
+                    {"node": node_id},
+                )
             )
     outcomes = {nodes[n].end for n in reachable if n in nodes}
     for needed in ("resolved", "escalated"):
         if needed not in outcomes:
-            problems.append(Problem(path, at("nodes"), f"no reachable end node with end: {needed}"))
+            problems.append(
+                Problem(
+                    path,
+                    at("nodes"),
+                    f"no reachable end node with end: {needed}",
+                    "no_end",
+                    {"outcome": needed},
+                )
+            )
     return problems
 
 
@@ -279,7 +329,13 @@ def _model_problems(scenario: Scenario, data: Any, path: str) -> list[Problem]:
         needed = 1 if intent in FINAL_INTENTS else MIN_LINES
         if count < needed:
             problems.append(
-                Problem(path, at("lines"), f"intent {intent!r} needs at least {needed} line(s)")
+                Problem(
+                    path,
+                    at("lines"),
+                    f"intent {intent!r} needs at least {needed} line(s)",
+                    "intent_lines",
+                    {"intent": intent, "n": str(needed)},
+                )
             )
         for band in ("high", "mid", "low"):
             for i, line in enumerate(getattr(bank, band) if bank else []):
@@ -290,15 +346,25 @@ def _model_problems(scenario: Scenario, data: Any, path: str) -> list[Problem]:
                                 path,
                                 at("lines", intent, band, i),
                                 f"unknown slot {{{slot}}} (known: {', '.join(SLOTS)})",
+                                "unknown_slot",
+                                {"slot": slot, "known": ", ".join(SLOTS)},
                             )
                         )
     for intent in OPEN_INTENTS:
         if not model.exemplars.get(intent):
             problems.append(
-                Problem(path, at("exemplars"), f"intent {intent!r} needs an exemplar reply")
+                Problem(
+                    path,
+                    at("exemplars"),
+                    f"intent {intent!r} needs an exemplar reply",
+                    "intent_exemplar",
+                    {"intent": intent},
+                )
             )
     if SLOT.search(model.opening):
-        problems.append(Problem(path, at("opening"), "the opening line cannot use slots"))
+        problems.append(
+            Problem(path, at("opening"), "the opening line cannot use slots", "opening_slots")
+        )
     return problems
 
 
@@ -328,7 +394,8 @@ def load_scenario(path: Path | str, *, text: str | None = None) -> Scenario:
         problems = _script_problems(scenario, data, name)
     if Path(name).stem != scenario.id:
         message = f"id {scenario.id!r} must match the file name {Path(name).stem!r}"
-        problems.append(Problem(name, line_of(data, ("id",)), message))
+        params = {"id": scenario.id, "name": Path(name).stem}
+        problems.append(Problem(name, line_of(data, ("id",)), message, "id_mismatch", params))
     if problems:
         raise AuthoredFileError(problems)
     return scenario

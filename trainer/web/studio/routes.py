@@ -20,6 +20,7 @@ from trainer.web.params import whole_number
 from trainer.web.practice.forms import ActionForm
 from trainer.web.studio import bp
 from trainer.web.studio.forms import AssignmentForm, ReviewForm, ScenarioForm, SettleForm
+from trainer.web.studio.problems import describe
 
 #: A dimension probability this close to the decision threshold is a low-confidence score.
 LOW_CONFIDENCE = (0.35, 0.65)
@@ -58,7 +59,7 @@ def edit(slug: str | None = None, number: int | None = None):
     return render_template(
         "studio/edit.html",
         form=form,
-        problems=problems,
+        problems=[describe(p) for p in problems],
         lines=(form.source.data or "").splitlines(),
         bad_lines={p.line for p in problems},
     ), (422 if problems else 200)
