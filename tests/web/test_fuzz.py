@@ -164,6 +164,7 @@ def test_any_scenario_edit_is_saved_or_shown_with_its_problems(app, make_user):
     client = app.test_client()
     trainer = make_user("trainer")
     client.post("/auth/login", data={"email": trainer.email, "password": PASSWORD})
+    client.get("/studio/?lang=id")  # the problems are translated from their codes and params
 
     @settings(max_examples=100, deadline=None, derandomize=True, database=None)
     @given(source=mutated())
