@@ -251,3 +251,40 @@ def test_any_reply_gets_a_well_formed_score_that_injection_cannot_change(
     assert injected.dimensions == plain.dimensions
     assert injected.service_level == plain.service_level
     assert set(injected.flags) - set(plain.flags) == {"injection"}
+
+
+#: Any text at all, weighted towards what breaks tokenisers and sentence splitters: combining
+#: marks, zero-width and direction controls, full-width and ligature forms that normalise to
+#: other characters, other scripts, control characters and long runs without spaces.
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if c.isalpha() else c for c in text)
+
+
+ODD = st.sampled_from(
+    [
+        "e\u0301", "\u200b", "\u200d", "\u202e", "\ufeff", "\u00a0", "\u2028", "\ufb01",
+        _full_width("Refund"), _full_width("I understand."), "\u2460", "\u01c5", "\u00df",
+        "\u0130", "مرحبا", "שלום", "日本語です。", "한국어", "ไทย", "\t", "\r", "\x0b", "\x7f",
+        "a" * 300, "!" * 50, "\U0001f468\u200d\U0001f469\u200d\U0001f467", "\U0001f1ee\U0001f1e9",
+        "1\ufe0f\u20e3",
+    ]
+)  # fmt: skip
+ANY_TEXT = st.lists(
+    st.one_of(ODD, st.text(st.characters(exclude_categories=("Cs",)), max_size=12), PIECES),
+    max_size=10,
+).map(" ".join)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, database=None)
+@given(reply=ANY_TEXT, context=ANY_TEXT)
+def test_any_text_is_scored_well_formed_or_refused_as_a_reply_error(scorer, reply, context):
+    try:
+        result = scorer.score(reply, context=context)
+    except ReplyError:
+        return
+    for d in DIMENSIONS:
+        assert 0.0 <= result.dimensions[d].probability <= 1.0
+        assert result.dimensions[d].present == (result.dimensions[d].level >= 2)
+        assert all(sentence and sentence in reply for sentence in result.dimensions[d].evidence)
+    assert 0 <= result.service_level <= 4
+    assert result == scorer.score(reply, context=context)
