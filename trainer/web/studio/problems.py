@@ -25,17 +25,11 @@ MESSAGES: dict[str, Callable[..., str]] = {
     "schema.missing": lambda **_p: _("required field is missing"),
     "schema.extra_forbidden": lambda **_p: _("unknown field"),
     "schema.int_type": lambda **_p: _("must be a whole number"),
-    "schema.int_parsing": lambda **_p: _("must be a whole number"),
-    "schema.int_from_float": lambda **_p: _("must be a whole number"),
     "schema.float_type": lambda **_p: _("must be a number"),
-    "schema.float_parsing": lambda **_p: _("must be a number"),
     "schema.bool_type": lambda **_p: _("must be true or false"),
-    "schema.bool_parsing": lambda **_p: _("must be true or false"),
     "schema.string_type": lambda **_p: _("must be text"),
     "schema.list_type": lambda **_p: _("must be a list"),
     "schema.dict_type": lambda **_p: _("must be a mapping (key: value)"),
-    "schema.model_type": lambda **_p: _("must be a mapping (key: value)"),
-    "schema.model_attributes_type": lambda **_p: _("must be a mapping (key: value)"),
     "schema.literal_error": lambda expected, **_p: _("must be %(expected)s", expected=expected),
     "schema.string_pattern_mismatch": lambda pattern, **_p: _(
         "must match the pattern %(pattern)s", pattern=pattern
@@ -85,6 +79,18 @@ MESSAGES: dict[str, Callable[..., str]] = {
         "id '%(id)s' must match the file name '%(name)s'", id=id, name=name
     ),
 }
+
+#: pydantic's other names for the same mistake.
+MESSAGES.update(
+    {
+        "schema.int_parsing": MESSAGES["schema.int_type"],
+        "schema.int_from_float": MESSAGES["schema.int_type"],
+        "schema.float_parsing": MESSAGES["schema.float_type"],
+        "schema.bool_parsing": MESSAGES["schema.bool_type"],
+        "schema.model_type": MESSAGES["schema.dict_type"],
+        "schema.model_attributes_type": MESSAGES["schema.dict_type"],
+    }
+)
 
 
 def describe(problem: Problem) -> str:
