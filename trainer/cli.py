@@ -293,6 +293,39 @@ def users_create(email: str, role: str, name: str | None, team: str | None, toke
             click.echo(secret)
 
 
+@users.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def users_import(file: Path) -> None:
+    """Create a cohort's accounts from a CSV file with the columns email, role, name, team.
+
+    Every row is checked first; on any problem nothing is created and each is printed as
+    FILE:LINE: message. Otherwise prints email,password per account as CSV (the passwords are
+    shown this once; only their hashes are stored).
+    """
+    import csv
+
+    from trainer.extensions import db
+    from trainer.services.cohort import CohortError, import_cohort
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        _fail(f"{file}: not UTF-8 text (save the sheet as CSV UTF-8)", 1)
+    app = _app()
+    with app.app_context():
+        try:
+            made = import_cohort(text, _policy(app), actor=None)
+        except CohortError as exc:
+            for problem in exc.problems:
+                click.echo(f"{file}:{problem.line}: {problem.error}", err=True)
+            sys.exit(1)
+        passwords = [(user.email, password) for user, password in made]
+        db.session.commit()
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(["email", "password"])
+    out.writerows(passwords)
+
+
 @users.command("erase")
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")

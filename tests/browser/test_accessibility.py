@@ -39,7 +39,8 @@ PAGES = {
     "admin": [
         "/admin/",
         "/admin/users/new",
-        ("/admin/", "a[href^='/admin/users/']:not([href$='/new'])"),
+        "/admin/users/import",
+        ("/admin/", "a[href^='/admin/users/']:not([href$='/new']):not([href$='/import'])"),
         "/admin/teams",
         ("/admin/teams", "a[href^='/admin/teams/']"),
         "/admin/audit",

@@ -19,6 +19,9 @@ ADMIN_ONLY = expect(302, 403, 403, 403, 200)
 ROUTES = [
     ("admin.users", "GET", "/admin/", None, ADMIN_ONLY),
     ("admin.new_user", "GET", "/admin/users/new", None, ADMIN_ONLY),
+    ("admin.import_users", "GET", "/admin/users/import", None, ADMIN_ONLY),
+    ("admin.import_users", "POST", "/admin/users/import", {"text": "email,role\n"},
+     expect(302, 403, 403, 403, 422)),
     ("admin.user", "GET", "/admin/users/{user}", None, ADMIN_ONLY),
     ("admin.reset_password", "POST", "/admin/users/{user}/password", {}, ADMIN_ONLY),
     ("admin.issue_token", "POST", "/admin/users/{user}/tokens", {"label": "ci"}, ADMIN_ONLY),

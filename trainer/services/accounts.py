@@ -126,6 +126,21 @@ def team_named(name: str) -> Team:
     return team
 
 
+def check_new_account(email: str, role: str) -> str:
+    """The normalised address of an account that can be made; AccountError if it cannot."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise AccountError(
+            f"role must be one of {', '.join(ROLES)}, not {role!r}",
+            "bad_role",
+            role=role,
+            roles=", ".join(ROLES),
+        )
+    if find_user(email) is not None:
+        raise AccountError(f"a user {email} already exists", "user_exists", email=email)
+    return email
+
+
 def create_user(
     email: str,
     role: str,
@@ -137,11 +152,7 @@ def create_user(
     actor: User | None = None,
 ) -> tuple[User, str]:
     """A new user and their password (generated when not given; shown once, stored hashed)."""
-    email = normalise_email(email)
-    if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    if find_user(email) is not None:
-        raise AccountError(f"a user {email} already exists", "user_exists", email=email)
+    email = check_new_account(email, role)
     password = password or secrets.token_urlsafe(12)
     user = User(
         email=email,

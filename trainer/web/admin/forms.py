@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -55,3 +63,11 @@ class TeamForm(FlaskForm):
 
 class TeamRenameForm(TeamForm):
     submit = SubmitField(_l("Rename"))
+
+
+class CohortForm(FlaskForm):
+    """A cohort's accounts as a CSV file, uploaded or pasted."""
+
+    file = FileField(_l("CSV file"))
+    text = TextAreaField(_l("Or paste the CSV here"), validators=[Length(max=200_000)])
+    submit = SubmitField(_l("Create the accounts"))

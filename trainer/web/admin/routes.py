@@ -11,12 +11,13 @@ from trainer.extensions import db
 from trainer.models import ROLES, ApiToken, Team, User
 from trainer.scoring import model_directory
 from trainer.scoring.card import read_card
-from trainer.services import accounts, audit, erasure
+from trainer.services import accounts, audit, cohort, erasure
 from trainer.services.scoring import scores_by_model
 from trainer.web.access import roles_required
 from trainer.web.admin import bp
 from trainer.web.admin.forms import (
     NO_TEAM,
+    CohortForm,
     EraseForm,
     NewUserForm,
     TeamForm,
@@ -80,15 +81,40 @@ def _account_message(exc: accounts.AccountError) -> str:
         "already_erased": lambda: _("this account was erased already"),
         "own_account": lambda: _("you cannot erase your own account"),
         "still_active": lambda: _("deactivate the account first: erasing cannot be undone"),
+        "bad_role": lambda: _(
+            "role must be one of %(roles)s, not %(role)s", roles=p["roles"], role=p["role"]
+        ),
+        "no_team": lambda: _("there is no team %(name)s: create it first", name=p["name"]),
+        "name_long": lambda: _("a name can be at most %(n)s characters", n=p["n"]),
+        "cohort_columns": lambda: _(
+            "the first line must name the columns email, role, name, team (missing: %(missing)s)",
+            missing=p["missing"],
+        ),
+        "cohort_unknown_column": lambda: _(
+            "unknown column %(column)s (known: email, role, name, team)", column=p["column"]
+        ),
+        "cohort_values": lambda: _(
+            "%(n)s values for %(columns)s columns", n=p["n"], columns=p["columns"]
+        ),
+        "cohort_empty": lambda: _("the file holds no accounts"),
+        "cohort_too_large": lambda: _(
+            "one file can hold at most %(n)s accounts: split it", n=p["n"]
+        ),
+        "cohort_duplicate": lambda: _(
+            "%(email)s is on line %(line)s already", email=p["email"], line=p["line"]
+        ),
     }
     return messages[exc.code]() if exc.code in messages else str(exc)
 
 
 def _secret(user: User, kind: str, secret: str):
     """The page that shows a new password or API token once: only its hash is stored."""
-    response = current_app.make_response(
-        render_template("admin/secret.html", user=user, kind=kind, secret=secret)
-    )
+    return _no_store(render_template("admin/secret.html", user=user, kind=kind, secret=secret))
+
+
+def _no_store(page: str):
+    """A page that holds secrets shown once: no cache may keep it."""
+    response = current_app.make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -126,6 +152,36 @@ def new_user():
             db.session.commit()
             return _secret(user, "password", password)
     return render_template("admin/new_user.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+def import_users():
+    form = CohortForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        raw = upload.read() if upload else (form.text.data or "").encode()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            problems = [_("The file is not UTF-8 text: save the sheet as CSV UTF-8.")]
+        else:
+            try:
+                made = cohort.import_cohort(text, password_policy(), current_user)
+            except cohort.CohortError as exc:
+                problems = [
+                    _("line %(n)s: %(message)s", n=p.line, message=_account_message(p.error))
+                    for p in exc.problems
+                ]
+            else:
+                rows = [
+                    (user.email, user.name, user.role, user.team.name if user.team else "", pw)
+                    for user, pw in made
+                ]
+                db.session.commit()
+                return _no_store(render_template("admin/imported.html", rows=rows))
+    status = 422 if problems or form.errors else 200
+    return render_template("admin/import_users.html", form=form, problems=problems), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
