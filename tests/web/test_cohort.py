@@ -91,6 +91,8 @@ def test_every_problem_is_reported_by_line_and_nothing_is_made(app, make_user):
         ("email,role\n", "cohort_empty"),
         ("email,role\na@example.org,agent,extra\n", "cohort_values"),
         (TOO_MANY, "cohort_too_large"),
+        ("email,role,name\na@example.org,agent,A\x00\n", "cohort_csv"),
+        ("email,role\n" + "x" * 200_000 + ",agent\n", "cohort_csv"),
     ],
 )  # fmt: skip
 def test_a_file_that_is_not_a_cohort_is_refused(app, text, code):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from trainer.authored import unstorable
 from trainer.extensions import db
 from trainer.models import Team, User
 from trainer.services import accounts, audit
@@ -57,9 +58,19 @@ def read_cohort(text: str) -> list[CohortRow]:
     ``role`` required), comma- or semicolon-separated (spreadsheets in an Indonesian locale save
     with semicolons)."""
     text = text.lstrip("\ufeff")  # the byte-order mark spreadsheets put before UTF-8
+    for number, line in enumerate(text.split("\n"), 1):
+        if problem := unstorable(line):
+            raise _refuse(number, f"this line {problem}", "cohort_csv")
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return _rows(reader)
+    except csv.Error as exc:  # e.g. a field longer than the csv module takes
+        raise _refuse(reader.line_num or 1, f"not CSV: {exc}", "cohort_csv") from None
+
+
+def _rows(reader) -> list[CohortRow]:
     header = [column.strip().lower() for column in next(reader, [])]
     missing = [column for column in REQUIRED if column not in header]
     if missing:

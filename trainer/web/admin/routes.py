@@ -97,6 +97,7 @@ def _account_message(exc: accounts.AccountError) -> str:
             "%(n)s values for %(columns)s columns", n=p["n"], columns=p["columns"]
         ),
         "cohort_empty": lambda: _("the file holds no accounts"),
+        "cohort_csv": lambda: _("this line is not CSV text"),
         "cohort_too_large": lambda: _(
             "one file can hold at most %(n)s accounts: split it", n=p["n"]
         ),
