@@ -32,7 +32,7 @@ def unstorable(text: str) -> str | None:
 class Problem:
     """One problem in an authored file, printed as ``file:line: message``.
 
-    ``message`` is English (the CLI, logs and the API); ``code`` and ``params`` say the same for a
+    ``message`` is English (the CLI and logs); ``code`` and ``params`` say the same for a
     reader in another language: ``schema.<pydantic error type>`` with ``where`` (the field's dotted
     path) and the error's context, or one of the cross-checks' own codes.
     """
