@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -82,6 +83,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Last password change (every login session was ended then).
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The password was generated for the person by someone else (an admin, an import, the CLI):
+    #: the web app asks them to choose their own before anything else.
+    password_must_change: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: When the person's data was erased on request (trainer.services.erasure); never undone.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -150,9 +150,12 @@ def create_user(
     team: str | None = None,
     password: str | None = None,
     actor: User | None = None,
+    temporary: bool = True,
 ) -> tuple[User, str]:
-    """A new user and their password (generated when not given; shown once, stored hashed)."""
+    """A new user and their password (generated when not given; shown once, stored hashed). A
+    generated password is ``temporary``: the user must choose their own at the first login."""
     email = check_new_account(email, role)
+    generated = password is None
     password = password or secrets.token_urlsafe(12)
     user = User(
         email=email,
@@ -160,6 +163,7 @@ def create_user(
         role=role,
         team=team_named(team) if team else None,
         password_hash=hash_password(password, policy),
+        password_must_change=generated and temporary,
     )
     db.session.add(user)
     db.session.flush()
@@ -177,14 +181,17 @@ def reset_password(user: User, policy: PasswordPolicy, actor: User) -> str:
     """A new generated password for someone who lost theirs (shown once); their sessions end."""
     _refuse_erased(user)
     password = secrets.token_urlsafe(12)
-    _set_password(user, password, policy)
+    _set_password(user, password, policy, temporary=True)
     audit.record("user.password_reset", actor=actor, subject=f"user:{user.id}")
     return password
 
 
-def _set_password(user: User, password: str, policy: PasswordPolicy) -> None:
+def _set_password(
+    user: User, password: str, policy: PasswordPolicy, *, temporary: bool = False
+) -> None:
     user.password_hash = hash_password(password, policy)
     user.password_changed_at = utcnow()
+    user.password_must_change = temporary
     revoke_sessions(user)
 
 
@@ -447,6 +454,8 @@ def create_demo_accounts(policy: PasswordPolicy) -> list[tuple[User, str]]:
             policy,
             name=f"Demo {role}",
             team="Demo team" if role == "agent" else None,
+            # Demo accounts on a laptop are for trying the app, not for keeping a secret.
+            temporary=False,
         )
         for role in ROLES
     ]

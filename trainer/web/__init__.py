@@ -8,6 +8,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    flash,
     g,
     jsonify,
     redirect,
@@ -15,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
@@ -51,6 +53,7 @@ def register(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
     app.before_request(_refuse_unstorable_text)
+    app.before_request(_require_own_password)
     app.after_request(_keep_session_use)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -120,6 +123,26 @@ def _refuse_unstorable_text() -> None:
             problem = text_problem([name, *texts])
             if problem:
                 abort(400, f"{name[:40]!r} {problem}")
+
+
+#: What someone with a generated password may still do: choose their own, or leave.
+OWN_PASSWORD_EXEMPT = {"auth.password", "auth.logout", "static", "healthz", "readyz"}
+
+
+def _require_own_password():
+    """A password generated for someone (by an admin, an import, the CLI) has been on a screen or
+    in a file: they choose their own before anything else. API tokens are issued deliberately and
+    are not held up."""
+    if request.blueprint == "api" or request.endpoint in OWN_PASSWORD_EXEMPT:
+        return None
+    if not (current_user.is_authenticated and current_user.password_must_change):
+        return None
+    if wants_json():
+        return error_response(
+            403, "password_must_change", "choose your own password first at /auth/password"
+        )
+    flash(_("Choose your own password first: the one you were given was made for you."), "info")
+    return redirect(url_for("auth.password"))
 
 
 def wants_json() -> bool:
