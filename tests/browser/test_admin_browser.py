@@ -1,4 +1,5 @@
-"""A real Chromium: an admin creates an account, issues it a token, then takes its access away."""
+"""A real Chromium: an admin creates an account, issues it a token, its owner chooses their own
+password, then the admin takes its access away."""
 
 from __future__ import annotations
 
@@ -57,7 +58,14 @@ def test_admin_creates_a_user_issues_a_token_and_takes_access_away(browser, live
         token = admin.inner_text("code.secret").strip()
         assert me_status(base_url, token) == 200
 
-        agent = log_in(agents, base_url, NEW_EMAIL, password, lands_on="/practice/")
+        # The generated password has been on the admin's screen: the agent's own comes first.
+        agent = log_in(agents, base_url, NEW_EMAIL, password, lands_on="/auth/password")
+        assert "Choose your own password first" in agent.inner_text("main")
+        agent.fill("input[name=current]", password)
+        agent.fill("input[name=new]", "my own browser password")
+        agent.fill("input[name=confirm]", "my own browser password")
+        agent.get_by_role("button", name="Change password").click()
+        agent.wait_for_url(f"{base_url}/practice/")
 
         admin.get_by_role("link", name="Back to the user").click()
         admin.uncheck("input[name=active]")
