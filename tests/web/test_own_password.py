@@ -47,9 +47,14 @@ def test_an_account_an_admin_made_chooses_its_own_password_before_anything(app, 
     assert refused.status_code == 403
     assert refused.json["error"]["code"] == "password_must_change"
     assert "Choose your own password first" in person.get("/auth/password").get_data(as_text=True)
+    # The admin sees who has not chosen their own password yet (so is yet to log in).
+    assert "has not chosen a password yet" in client.get("/admin/?q=new@").get_data(as_text=True)
     choose(person, password)
     assert not must_change(app, "new@example.org")
     assert person.get("/practice/").status_code == 200
+    assert "has not chosen a password yet" not in client.get("/admin/?q=new@").get_data(
+        as_text=True
+    )
 
 
 @BOTH
