@@ -69,6 +69,13 @@ def matches(condition: Condition, verdict: Verdict) -> bool:
     return _holds(condition.min, verdict, True) and _holds(condition.max, verdict, False)
 
 
+def next_node(node: Node, node_id: str, verdict: Verdict) -> str:
+    """Where the reply leads before patience counts: the first branch that holds, else
+    ``otherwise``, else the node itself (the customer presses again)."""
+    target = next((b.goto for b in node.branches if matches(b.when, verdict)), None)
+    return target or node.otherwise or node_id
+
+
 def start(scenario: Scenario) -> tuple[ScriptState, CustomerTurn]:
     """The customer's opening line."""
     node = scenario.script.nodes[scenario.script.start]
@@ -93,9 +100,7 @@ def advance(
     if state.done:
         raise ValueError("the attempt is over")
     nodes = scenario.script.nodes
-    current = nodes[state.node]
-    target = next((b.goto for b in current.branches if matches(b.when, verdict)), None)
-    target = target or current.otherwise or state.node
+    target = next_node(nodes[state.node], state.node, verdict)
     presses = state.presses + 1 if target == state.node else 0
     last_turn = state.turns + 1 >= MAX_TURNS and not nodes[target].end
     if presses >= scenario.customer.patience or last_turn:
