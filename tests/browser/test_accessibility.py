@@ -31,6 +31,9 @@ PAGES = {
         "/studio/agreement",
         "/studio/assignments",
         f"/studio/scenarios/{SLUG}/diff?a=1&b=1",
+        f"/studio/scenarios/{SLUG}/versions/1/exemplars",
+        # A modelled scenario whose exemplars the scorer finds below its target: problems listed.
+        "/studio/scenarios/utility-wrong-disconnection-oxygen/versions/1/exemplars",
         ("/studio/", "a[href$='/edit']"),
         "/studio/scenarios/new",
         ("/studio/reviews", "a[href^='/studio/attempts/']"),

@@ -51,3 +51,17 @@ def test_hostile_replies_escalate(scorer, path):
         assert v.service_level <= 1
         state, turn = advance(scenario, state, v)
     assert state.outcome == "escalated", state.path
+
+
+def test_the_exemplar_check_finds_the_shipped_exemplars_sound(scorer):
+    """The studio's check with the real scorer: every scripted scenario, and a modelled one played
+    with its exemplars (the others are played over 20 seeds in test_modelled_customers)."""
+    from trainer.services.exemplars import exemplar_report
+    from trainer.services.scoring import ScorerProvider
+
+    provider = ScorerProvider(lambda: scorer)
+    modelled = SCENARIOS[0].parent / "bank-double-charge-rent.yaml"
+    for path in [*SCENARIOS, modelled]:
+        report = exemplar_report(load_scenario(path), provider)
+        assert report.sound, (path.stem, report.faulty, report.walk, report.plays)
+    assert report.plays is not None and report.plays.enough

@@ -68,6 +68,9 @@ class FakeScorer:
             ignored=[],
         )
 
+    def score_many(self, pairs) -> list[ScoreResult]:
+        return [self.score(reply, context) for reply, context in pairs]
+
 
 def test_config(database_url: str, **overrides) -> dict:
     config = {

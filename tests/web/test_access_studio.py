@@ -20,6 +20,8 @@ ROUTES = [
      expect(302, 403, 302, 403, 403)),
     ("studio.diff", "GET", f"/studio/scenarios/{SLUG}/diff?a=1&b=1", None,
      expect(302, 403, 200, 403, 403)),
+    ("studio.exemplars", "GET", f"/studio/scenarios/{SLUG}/versions/1/exemplars", None,
+     expect(302, 403, 200, 403, 403)),
     ("studio.queue", "GET", "/studio/reviews", None, expect(302, 403, 200, 403, 403)),
     ("studio.review_attempt", "GET", "/studio/attempts/{attempt}", None,
      expect(302, 403, 200, 403, 403)),

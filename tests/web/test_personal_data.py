@@ -272,9 +272,6 @@ class Rescorer(FakeScorer):
 
     model_version = "fake-2"
 
-    def score_many(self, pairs):
-        return [self.score(reply, context) for reply, context in pairs]
-
 
 def test_purge_from_the_command_line(app, make_user, token_for, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
@@ -20,6 +20,8 @@ class ScoringUnavailable(RuntimeError):
 
 class ReplyScorer(Protocol):
     def score(self, reply: str, context: str = "") -> Any: ...
+
+    def score_many(self, pairs: Sequence[tuple[str, str]]) -> list[Any]: ...
 
 
 class ScorerProvider:
@@ -46,13 +48,33 @@ class ScorerProvider:
         return self._scorer
 
     def score(self, reply: str, context: str) -> Any:
+        return self._guarded(lambda scorer: scorer.score(reply, context=context))
+
+    def score_many(self, pairs: Sequence[tuple[str, str]]) -> list[Any]:
+        return self._guarded(lambda scorer: scorer.score_many(pairs))
+
+    def _guarded(self, call: Callable[[ReplyScorer], Any]) -> Any:
         scorer = self.get()
         try:
-            return scorer.score(reply, context=context)
+            return call(scorer)
         except ValueError:
             raise  # the reply itself is unusable: the caller tells the trainee
         except Exception as exc:  # any model failure: the reply is kept, scored later
             raise ScoringUnavailable(f"scoring failed: {exc}") from exc
+
+    def judge(self, pairs: Sequence[tuple[str, str]]) -> list[Verdict | str]:
+        """Verdicts on many pairs in one batch; a reply the scorer refuses gets its message."""
+        try:
+            return [verdict_of(result) for result in self.score_many(pairs)]
+        except ValueError:
+            pass  # one unusable reply refuses the batch: find it pair by pair
+        verdicts: list[Verdict | str] = []
+        for reply, context in pairs:
+            try:
+                verdicts.append(verdict_of(self.score(reply, context)))
+            except ValueError as exc:
+                verdicts.append(str(exc))
+        return verdicts
 
 
 def real_scorer_factory(model_dir: str | None) -> Callable[[], ReplyScorer]:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from flask import current_app
 
+from trainer.core.exemplars import ExemplarReport
+from trainer.models import ScenarioVersion
 from trainer.scoring.rubric import Rubric, load_rubric
+from trainer.services import scenarios
 from trainer.services.customers import PracticeKit
+from trainer.services.exemplars import exemplar_report as report_of
 from trainer.services.scoring import ScorerProvider
 
 
@@ -22,3 +26,24 @@ def rubric() -> Rubric:
 
 def kit() -> PracticeKit:
     return PracticeKit(provider(), rubric(), current_app.extensions["trainer.customers"])
+
+
+#: Exemplar reports kept per process; each costs a second or a few of scoring.
+EXEMPLAR_REPORTS_KEPT = 64
+
+
+def exemplar_report(version: ScenarioVersion) -> ExemplarReport:
+    """The version's exemplars checked by the loaded model; a version's text never changes, so
+    the report is kept until the model does."""
+    reports = current_app.extensions.setdefault("trainer.exemplar_reports", {})
+    key = (version.content_hash, provider().get().model_version)
+    if key not in reports:
+        if len(reports) >= EXEMPLAR_REPORTS_KEPT:
+            # Oldest first; list() takes the keys at once while other threads serve.
+            reports.pop(next(iter(list(reports))), None)
+        scenario = scenarios.scenario_of(version)
+        bank = (
+            current_app.extensions["trainer.customers"].bank(scenario) if scenario.model else None
+        )
+        reports[key] = report_of(scenario, provider(), bank)
+    return reports[key]

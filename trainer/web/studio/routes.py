@@ -14,10 +14,12 @@ from trainer.authored import AuthoredFileError
 from trainer.extensions import db
 from trainer.models import Assignment, Attempt, Dispute, ScenarioVersion, Team, Turn, User
 from trainer.services import assignments, calibration, practice, reviews, scenarios
+from trainer.services.scoring import ScoringUnavailable
 from trainer.vocabulary import DIMENSIONS
 from trainer.web.access import roles_required
 from trainer.web.params import whole_number
 from trainer.web.practice.forms import ActionForm
+from trainer.web.scorer import exemplar_report
 from trainer.web.studio import bp
 from trainer.web.studio.forms import AssignmentForm, ReviewForm, ScenarioForm, SettleForm
 from trainer.web.studio.problems import describe
@@ -104,6 +106,17 @@ def playtest(slug: str, number: int):
     attempt.purpose = "playtest"
     db.session.commit()
     return redirect(url_for("practice.attempt", attempt_id=attempt.id))
+
+
+@bp.get("/scenarios/<slug>/versions/<int:number>/exemplars")
+@roles_required("trainer")
+def exemplars(slug: str, number: int):
+    row = _version(slug, number)
+    try:
+        report = exemplar_report(row)
+    except ScoringUnavailable:
+        return render_template("studio/exemplars.html", version=row, report=None), 503
+    return render_template("studio/exemplars.html", version=row, report=report)
 
 
 @bp.get("/scenarios/<slug>/diff")
