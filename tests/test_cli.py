@@ -155,3 +155,32 @@ def test_every_command_has_help(runner):
     for command in ("score", "evaluate", "bench", "train", "validate"):
         result = runner.invoke(cli, [command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+HOSTILE_EXEMPLAR = "That is your own router. You should have read the manual before calling us."
+
+
+@pytest.mark.slow
+def test_validate_exemplars_reports_what_the_scorer_finds_by_line(runner, scorer, tmp_path):
+    from tests.core.conftest import VALID
+
+    first = "        - Three days offline is awful;"
+    lines = VALID.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(first)) + 1
+    lines.insert(at, f"        - {HOSTILE_EXEMPLAR}")
+    path = tmp_path / "demo-outage.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--exemplars", str(path)])
+    assert result.exit_code == 1, result.output
+    where = f"{path}:{at + 1}: node 'opening' exemplar 2:"
+    reported = [line for line in result.output.splitlines() if line.startswith(where)]
+    assert any("the scorer raises" in line and "blame" in line for line in reported), reported
+    assert f"{where} service level 0, below the target 3" in reported
+    assert f"{where} it leads to the escalation end 'escalated'" in reported
+
+
+@pytest.mark.slow
+def test_validate_exemplars_passes_sound_scenarios(runner, scorer):
+    paths = ["scenarios/telco-outage-home-office.yaml", "scenarios/kartu-atm-terblokir.yaml"]
+    result = runner.invoke(cli, ["validate", "--exemplars", *paths, "rubrics/"])
+    assert result.exit_code == 0, result.output

@@ -155,14 +155,29 @@ def train(output: Path | None, corrections: tuple[Path, ...], folds: int, quiet:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def validate(paths: tuple[Path, ...]) -> None:
+@click.option(
+    "--exemplars",
+    is_flag=True,
+    help="Also score each valid scenario's exemplar replies: each must reach the target service "
+    "level without an anti-pattern and move the customer on, and the first ones must resolve.",
+)
+def validate(paths: tuple[Path, ...], exemplars: bool) -> None:
     """Check scenario, rubric and labelled-set files (and folders of them).
 
     Prints file:line: message per problem and exits 1 if there is any.
     """
+    from trainer.services.exemplars import exemplar_report
+    from trainer.services.scoring import ScorerProvider, ScoringUnavailable
     from trainer.validate import validate_paths
 
-    problems, checked = validate_paths(paths)
+    report_of = None
+    if exemplars:
+        provider = ScorerProvider(_scorer)
+        report_of = lambda scenario: exemplar_report(scenario, provider)  # noqa: E731
+    try:
+        problems, checked = validate_paths(paths, report_of)
+    except ScoringUnavailable as exc:
+        _fail(str(exc), 1)
     for problem in problems:
         click.echo(str(problem))
     if problems:
