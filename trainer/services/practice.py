@@ -240,8 +240,9 @@ def abandon(attempt: Attempt) -> None:
     finish(attempt, "abandoned")
 
 
-def feedback(result: Any, answer: customers.Answer, rubric: Rubric) -> dict[str, Any]:
-    """What the trainee reads after a reply: per dimension, flags explained, what was missing."""
+def explain(result: Any, rubric: Rubric) -> dict[str, Any]:
+    """A score in the rubric's words: per dimension its level's descriptor and the evidence,
+    flags explained, and tips for the dimensions below level 2."""
     dimensions = {}
     missing = []
     for name in DIMENSIONS:
@@ -259,6 +260,13 @@ def feedback(result: Any, answer: customers.Answer, rubric: Rubric) -> dict[str,
         "dimensions": dimensions,
         "flags": [{"name": f, "explain": rubric.flag(f).explain} for f in result.flags],
         "missing": missing,
+    }
+
+
+def feedback(result: Any, answer: customers.Answer, rubric: Rubric) -> dict[str, Any]:
+    """What the trainee reads after a reply: the score explained, and a better reply."""
+    return {
+        **explain(result, rubric),
         "exemplar": answer.exemplar,
         "customer_triggers": answer.triggers,
     }

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from trainer.core.scenario import SLUG
+from trainer.services.replies import MAX_REPLY_CHARS
 from trainer.services.scenarios import MAX_UPLOAD_CHARS
 
 LEVEL_CHOICES = [
@@ -81,3 +82,14 @@ class AssignmentForm(FlaskForm):
         _l("Attempts allowed (certification)"), validators=[Optional(), NumberRange(1, 20)]
     )
     submit = SubmitField(_l("Assign"))
+
+
+class TryScorerForm(FlaskForm):
+    context = TextAreaField(
+        _l("What the customer said (optional)"),
+        validators=[Optional(), Length(max=MAX_REPLY_CHARS)],
+    )
+    reply = TextAreaField(
+        _l("The agent's reply"), validators=[DataRequired(), Length(max=MAX_REPLY_CHARS)]
+    )
+    submit = SubmitField(_l("Score it"))

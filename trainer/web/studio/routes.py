@@ -14,14 +14,21 @@ from trainer.authored import AuthoredFileError
 from trainer.extensions import db
 from trainer.models import Assignment, Attempt, Dispute, ScenarioVersion, Team, Turn, User
 from trainer.services import assignments, calibration, practice, reviews, scenarios
+from trainer.services.replies import MAX_REPLY_CHARS
 from trainer.services.scoring import ScoringUnavailable
 from trainer.vocabulary import DIMENSIONS
 from trainer.web.access import roles_required
 from trainer.web.params import whole_number
 from trainer.web.practice.forms import ActionForm
-from trainer.web.scorer import exemplar_report
+from trainer.web.scorer import exemplar_report, provider, rubric
 from trainer.web.studio import bp
-from trainer.web.studio.forms import AssignmentForm, ReviewForm, ScenarioForm, SettleForm
+from trainer.web.studio.forms import (
+    AssignmentForm,
+    ReviewForm,
+    ScenarioForm,
+    SettleForm,
+    TryScorerForm,
+)
 from trainer.web.studio.problems import describe
 
 #: A dimension probability this close to the decision threshold is a low-confidence score.
@@ -117,6 +124,35 @@ def exemplars(slug: str, number: int):
     except ScoringUnavailable:
         return render_template("studio/exemplars.html", version=row, report=None), 503
     return render_template("studio/exemplars.html", version=row, report=report)
+
+
+@bp.route("/scorer", methods=["GET", "POST"])
+@roles_required("trainer", "hr")
+def try_scorer():
+    form = TryScorerForm()
+    if request.method == "GET":
+        # The exemplar check links here with an exemplar and its line, to try a rewrite.
+        form.reply.data = request.args.get("reply", "")[:MAX_REPLY_CHARS]
+        form.context.data = request.args.get("context", "")[:MAX_REPLY_CHARS]
+    result = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result = provider().score(form.reply.data, form.context.data or "")
+        except ScoringUnavailable:
+            status = 503
+        except ValueError as exc:  # the reply is not one (empty, only emoji)
+            form.reply.errors.append(str(exc))
+            status = 422
+    elif form.errors:
+        status = 422
+    return render_template(
+        "studio/scorer.html",
+        form=form,
+        result=result,
+        explained=practice.explain(result, rubric()) if result else None,
+        unavailable=status == 503,
+    ), status
 
 
 @bp.get("/scenarios/<slug>/diff")
