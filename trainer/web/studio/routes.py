@@ -150,7 +150,7 @@ def try_scorer():
         "studio/scorer.html",
         form=form,
         result=result,
-        explained=practice.explain(result, rubric()) if result else None,
+        fb=practice.explain(result, rubric()) if result else None,
         unavailable=status == 503,
     ), status
 
