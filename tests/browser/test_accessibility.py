@@ -127,6 +127,10 @@ def test_pages_pass_wcag_2_1_aa(browser, live_server, role):
             page.get_by_role("button", name="Score it").click()
             page.wait_for_selector("#verdict-title")
             problems += [f"/studio/scorer (scored): {v}" for v in violations(page)]
+            path = visit(page, ("/studio/", "a[href$='/edit']"))
+            page.get_by_role("button", name="Check exemplars").click()
+            page.wait_for_selector("#check-title")
+            problems += [f"{path} (draft checked): {v}" for v in violations(page)]
             path = visit(page, "/practice/history")
             problems += [f"{path}: {v}" for v in violations(page)]
         assert not problems, "\n".join(problems)

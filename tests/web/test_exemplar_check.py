@@ -52,6 +52,9 @@ def test_each_problem_is_explained(client, app, trainer):
     assert "<strong>Anti-pattern</strong>: blame" in page
     assert "service level 0, the scenario asks for 3" in page
     assert "<strong>Escalates</strong>" in page
+    # The summary links to the faulty row only.
+    assert 'href="#exemplar-2"><code>opening</code> #2</a>' in page
+    assert 'href="#exemplar-1"' not in page and '<tr id="exemplar-1">' in page
     # The first exemplar still resolves the play-through.
     assert "<strong>resolved</strong>" in page
 
@@ -108,3 +111,69 @@ def test_a_modelled_customer_is_played_with_its_exemplars(client, app, trainer):
     assert "Played 10 times, one per seed" in page
     assert "the customer came round in 0 of 10</strong> (at least 9 should)" in page
     assert '<th scope="col">Intent</th>' in page
+
+
+def check_draft(client, source: str, url: str = "/studio/scenarios/new"):
+    token = csrf_token(client, "/studio/scenarios/new")
+    return client.post(
+        url,
+        data={
+            "slug": "demo-outage",
+            "source": source,
+            "check": "Check exemplars",
+            "csrf_token": token,
+        },
+    )
+
+
+def test_a_draft_is_checked_in_the_editor_and_nothing_is_saved(client, app, trainer):
+    response = check_draft(client, FAULTY)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Exemplar check of this draft" in page
+    assert "1 of 2 exemplars needs attention." in page
+    assert "<strong>Anti-pattern</strong>: blame" in page
+    assert "Your router, so blame yourself." in page.split("<textarea")[1].split("</textarea>")[0]
+    assert client.get(URL).status_code == 404
+
+
+def test_a_saved_version_of_a_checked_draft_is_not_scored_again(client, app, trainer):
+    check_draft(client, SOUND)
+    calls = fake(app).calls
+    upload(client, SOUND)
+    page = client.get(URL).get_data(as_text=True)
+    assert "The 1 exemplar is sound." in page
+    assert fake(app).calls == calls
+
+
+def test_a_stored_version_is_checked_from_its_edit_page(client, app, trainer):
+    upload(client, SOUND)
+    page = check_draft(client, FAULTY, "/studio/scenarios/demo-outage/versions/1/edit").get_data(
+        as_text=True
+    )
+    assert "1 of 2 exemplars needs attention." in page
+    assert client.get("/studio/scenarios/demo-outage/versions/2/exemplars").status_code == 404
+
+
+def test_an_invalid_draft_gets_its_problems_not_a_check(client, app, trainer):
+    response = check_draft(client, VALID.replace("target_level: 3", "target_level: 9"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "problem(s)" in page
+    assert "Exemplar check of this draft" not in page
+    assert fake(app).calls == 0
+
+
+def test_a_draft_checked_while_the_scorer_fails_keeps_its_text(client, app, trainer):
+    draft = SOUND.replace("a great reply", "an explode")
+    response = check_draft(client, draft)
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "The scorer is not available right now" in page
+    assert "an explode" in page.split("<textarea")[1]
+
+
+def test_the_draft_check_is_in_the_trainers_language(client, app, trainer):
+    page = check_draft(client, FAULTY, "/studio/scenarios/new?lang=id").get_data(as_text=True)
+    assert "Pemeriksaan contoh balasan untuk draf ini" in page
+    assert "Lompat ke:" in page

@@ -157,10 +157,10 @@ def all_slugs() -> list[str]:
     )
 
 
-def upload(source: str, filename: str, actor: User) -> tuple[ScenarioVersion | None, Scenario]:
-    """Validate an uploaded scenario text; a new content becomes the active version."""
-    scenario = load_scenario(Path(filename), text=source)
-    return add_version(scenario, source, actor=actor), scenario
+def draft(source: str, filename: str) -> Scenario:
+    """Validate a scenario text from the browser (raises `AuthoredFileError`); `add_version`
+    stores it."""
+    return load_scenario(Path(filename), text=source)
 
 
 def activate(row: ScenarioVersion, actor: User) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import current_app
 
 from trainer.core.exemplars import ExemplarReport
-from trainer.models import ScenarioVersion
+from trainer.core.scenario import Scenario
 from trainer.scoring.rubric import Rubric, load_rubric
-from trainer.services import scenarios
 from trainer.services.customers import PracticeKit
 from trainer.services.exemplars import exemplar_report as report_of
 from trainer.services.scoring import ScorerProvider
@@ -32,16 +31,15 @@ def kit() -> PracticeKit:
 EXEMPLAR_REPORTS_KEPT = 64
 
 
-def exemplar_report(version: ScenarioVersion) -> ExemplarReport:
-    """The version's exemplars checked by the loaded model; a version's text never changes, so
-    the report is kept until the model does."""
+def exemplar_report(scenario: Scenario) -> ExemplarReport:
+    """The scenario's exemplars checked by the loaded model. Kept by content until the model
+    changes, so a draft checked in the editor is not checked again once saved as a version."""
     reports = current_app.extensions.setdefault("trainer.exemplar_reports", {})
-    key = (version.content_hash, provider().get().model_version)
+    key = (scenario.content_hash(), provider().get().model_version)
     if key not in reports:
         if len(reports) >= EXEMPLAR_REPORTS_KEPT:
             # Oldest first; list() takes the keys at once while other threads serve.
             reports.pop(next(iter(list(reports))), None)
-        scenario = scenarios.scenario_of(version)
         bank = (
             current_app.extensions["trainer.customers"].bank(scenario) if scenario.model else None
         )

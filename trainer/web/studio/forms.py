@@ -44,6 +44,7 @@ class ScenarioForm(FlaskForm):
         _l("Scenario YAML"), validators=[DataRequired(), Length(max=MAX_UPLOAD_CHARS)]
     )
     submit = SubmitField(_l("Validate and save as a new version"))
+    check = SubmitField(_l("Check exemplars"))
 
 
 class ReviewForm(FlaskForm):

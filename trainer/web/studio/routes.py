@@ -50,28 +50,35 @@ def edit(slug: str | None = None, number: int | None = None):
     if request.method == "GET" and slug is not None:
         row = scenarios.version(slug, number) or abort(404)
         form.slug.data, form.source.data = row.slug, row.source
-    problems = []
+    problems, report, status = [], None, 200
     if form.validate_on_submit():
         try:
-            row, _scenario = scenarios.upload(
-                form.source.data, f"{form.slug.data}.yaml", current_user
-            )
+            draft = scenarios.draft(form.source.data, f"{form.slug.data}.yaml")
         except AuthoredFileError as exc:
-            problems = exc.problems
+            problems, status = exc.problems, 422
         else:
-            db.session.commit()
-            if row is None:
-                flash(_("Nothing changed: this content is already a version."), "info")
+            if form.check.data:
+                try:
+                    report = exemplar_report(draft)
+                except ScoringUnavailable:
+                    status = 503
             else:
-                flash(_("Saved as version %(v)s and activated.", v=row.version), "info")
-            return redirect(url_for("studio.index"))
+                row = scenarios.add_version(draft, form.source.data, actor=current_user)
+                db.session.commit()
+                if row is None:
+                    flash(_("Nothing changed: this content is already a version."), "info")
+                else:
+                    flash(_("Saved as version %(v)s and activated.", v=row.version), "info")
+                return redirect(url_for("studio.index"))
     return render_template(
         "studio/edit.html",
         form=form,
         problems=[describe(p) for p in problems],
         lines=(form.source.data or "").splitlines(),
         bad_lines={p.line for p in problems},
-    ), (422 if problems else 200)
+        checked=report is not None or status == 503,
+        report=report,
+    ), status
 
 
 def _version(slug: str, number: int):
@@ -120,7 +127,7 @@ def playtest(slug: str, number: int):
 def exemplars(slug: str, number: int):
     row = _version(slug, number)
     try:
-        report = exemplar_report(row)
+        report = exemplar_report(scenarios.scenario_of(row))
     except ScoringUnavailable:
         return render_template("studio/exemplars.html", version=row, report=None), 503
     return render_template("studio/exemplars.html", version=row, report=report)
