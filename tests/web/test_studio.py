@@ -122,6 +122,35 @@ def test_upload_a_new_version_then_activate_retire_and_diff(app, client, trainer
     assert {"scenario.sync", "scenario.activate", "scenario.retire"} <= actions
 
 
+def test_a_version_saved_without_activating_waits_for_its_play_test(
+    app, client, trainer, make_user, token_for
+):
+    edited = SOURCE.replace("title: ", "title: Revised ", 1)
+    data = {"slug": SLUG, "source": edited, "inactive": "y"}
+    response = post(client, "/studio/scenarios/new", data)
+    assert response.status_code == 302
+    assert "Saved as version 2, not active yet." in client.get("/studio/").text
+    with app.app_context():
+        versions = db.session.query(ScenarioVersion).filter_by(slug=SLUG).all()
+        assert [(v.version, v.active) for v in versions] == [(1, True), (2, False)]
+    # Trainees still play version 1; the trainer play-tests version 2.
+    attempt = start(client, token_for(make_user("agent")))["id"]
+    playtest = post(client, f"/studio/scenarios/{SLUG}/versions/2/playtest", {})
+    playtest_id = int(playtest.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        assert db.session.get(Attempt, attempt).scenario.version == 1
+        assert db.session.get(Attempt, playtest_id).scenario.version == 2
+
+
+def test_a_new_scenario_saved_without_activating_is_not_offered(app, client, trainer):
+    source = SOURCE.replace(f"id: {SLUG}", "id: telco-outage-draft", 1)
+    data = {"slug": "telco-outage-draft", "source": source, "inactive": "y"}
+    assert post(client, "/studio/scenarios/new", data).status_code == 302
+    assert "telco-outage-draft" in client.get("/studio/").text
+    assert "/practice/scenarios/telco-outage-draft" not in client.get("/practice/").text
+    assert client.get("/practice/scenarios/telco-outage-draft").status_code == 404
+
+
 def test_editing_keeps_old_attempts_on_their_version(app, client, trainer, make_user, token_for):
     headers = token_for(make_user("agent"))
     attempt = start(client, headers)["id"]

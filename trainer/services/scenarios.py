@@ -31,19 +31,22 @@ def scenario_files(directory: Path) -> list[Path]:
 
 
 def add_version(
-    scenario: Scenario, source: str, actor: User | None = None
+    scenario: Scenario, source: str, actor: User | None = None, *, activate: bool = True
 ) -> ScenarioVersion | None:
-    """Store the scenario as the active version of its slug; None when this content is stored."""
+    """Store the scenario as a version of its slug, the active one unless told otherwise; None
+    when this content is stored."""
     content_hash = scenario.content_hash()
     versions = db.session.scalars(
         select(ScenarioVersion).where(ScenarioVersion.slug == scenario.id)
     ).all()
     if any(v.content_hash == content_hash for v in versions):
         return None
-    for version in versions:
-        version.active = False
+    if activate:
+        for version in versions:
+            version.active = False
     row = ScenarioVersion(
         slug=scenario.id,
+        active=activate,
         version=max((v.version for v in versions), default=0) + 1,
         declared_version=scenario.version,
         content_hash=content_hash,

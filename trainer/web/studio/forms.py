@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     IntegerField,
     RadioField,
@@ -43,6 +44,7 @@ class ScenarioForm(FlaskForm):
     source = TextAreaField(
         _l("Scenario YAML"), validators=[DataRequired(), Length(max=MAX_UPLOAD_CHARS)]
     )
+    inactive = BooleanField(_l("Save without activating it (trainees keep the current version)"))
     submit = SubmitField(_l("Validate and save as a new version"))
     check = SubmitField(_l("Check exemplars"))
 

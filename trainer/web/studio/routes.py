@@ -63,12 +63,16 @@ def edit(slug: str | None = None, number: int | None = None):
                 except ScoringUnavailable:
                     status = 503
             else:
-                row = scenarios.add_version(draft, form.source.data, actor=current_user)
+                row = scenarios.add_version(
+                    draft, form.source.data, actor=current_user, activate=not form.inactive.data
+                )
                 db.session.commit()
                 if row is None:
                     flash(_("Nothing changed: this content is already a version."), "info")
-                else:
+                elif row.active:
                     flash(_("Saved as version %(v)s and activated.", v=row.version), "info")
+                else:
+                    flash(_("Saved as version %(v)s, not active yet.", v=row.version), "info")
                 return redirect(url_for("studio.index"))
     return render_template(
         "studio/edit.html",
