@@ -31,6 +31,8 @@ PAGES = {
         "/studio/agreement",
         "/studio/assignments",
         f"/studio/scenarios/{SLUG}/diff?a=1&b=1",
+        f"/studio/scenarios/{SLUG}/versions/1",
+        "/studio/scenarios/bank-double-charge-rent/versions/1",
         f"/studio/scenarios/{SLUG}/versions/1/exemplars",
         # A modelled scenario whose exemplars the scorer finds below its target: problems listed.
         "/studio/scenarios/utility-wrong-disconnection-oxygen/versions/1/exemplars",
@@ -131,6 +133,9 @@ def test_pages_pass_wcag_2_1_aa(browser, live_server, role):
             page.get_by_role("button", name="Check exemplars").click()
             page.wait_for_selector("#check-title")
             problems += [f"{path} (draft checked): {v}" for v in violations(page)]
+            page.get_by_role("button", name="Preview").click()
+            page.wait_for_selector("#preview-title")
+            problems += [f"{path} (draft previewed): {v}" for v in violations(page)]
             path = visit(page, "/practice/history")
             problems += [f"{path}: {v}" for v in violations(page)]
         assert not problems, "\n".join(problems)

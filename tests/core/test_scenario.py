@@ -71,6 +71,11 @@ def test_unreachable_node_is_refused(tmp_path):
     assert "37: node 'orphan' cannot be reached" in problems(tmp_path, text)
 
 
+def test_reachable_nodes_come_in_reading_order(demo_scenario):
+    # Breadth-first from the start: each node's branches in order, then its otherwise.
+    assert demo_scenario.script.reachable() == ["opening", "escalated", "resolved"]
+
+
 def test_opening_mood_must_be_the_customers(tmp_path):
     text = VALID.replace("      mood: 9\n      exemplars", "      mood: 6\n      exemplars")
     assert "20: the opening line's mood must be the customer's starting mood (9)" in problems(

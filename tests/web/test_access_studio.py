@@ -20,6 +20,8 @@ ROUTES = [
      expect(302, 403, 302, 403, 403)),
     ("studio.diff", "GET", f"/studio/scenarios/{SLUG}/diff?a=1&b=1", None,
      expect(302, 403, 200, 403, 403)),
+    ("studio.preview", "GET", f"/studio/scenarios/{SLUG}/versions/1", None,
+     expect(302, 403, 200, 403, 403)),
     ("studio.exemplars", "GET", f"/studio/scenarios/{SLUG}/versions/1/exemplars", None,
      expect(302, 403, 200, 403, 403)),
     ("studio.try_scorer", "GET", "/studio/scorer", None, expect(302, 403, 200, 200, 403)),

@@ -83,6 +83,22 @@ class Script(_Authored):
     start: NodeId
     nodes: dict[NodeId, Node]
 
+    def reachable(self) -> list[str]:
+        """The nodes a conversation can reach, breadth-first from the start: the order a reader
+        follows (each node's branches, then its ``otherwise``)."""
+        order: list[str] = []
+        todo = [self.start]
+        while todo:
+            node_id = todo.pop(0)
+            if node_id in order or node_id not in self.nodes:
+                continue
+            order.append(node_id)
+            node = self.nodes[node_id]
+            todo.extend(b.goto for b in node.branches)
+            if node.otherwise:
+                todo.append(node.otherwise)
+        return order
+
 
 class Customer(_Authored):
     name: Text
@@ -284,7 +300,7 @@ def _script_problems(scenario: Scenario, data: Any, path: str) -> list[Problem]:
                         "node_needs_branches",
                     )
                 )
-    reachable = _reachable(scenario)
+    reachable = set(scenario.script.reachable())
     for node_id in nodes:
         if node_id not in reachable:
             problems.append(
@@ -366,22 +382,6 @@ def _model_problems(scenario: Scenario, data: Any, path: str) -> list[Problem]:
             Problem(path, at("opening"), "the opening line cannot use slots", "opening_slots")
         )
     return problems
-
-
-def _reachable(scenario: Scenario) -> set[str]:
-    nodes = scenario.script.nodes
-    seen: set[str] = set()
-    todo = [scenario.script.start]
-    while todo:
-        node_id = todo.pop()
-        if node_id in seen or node_id not in nodes:
-            continue
-        seen.add(node_id)
-        node = nodes[node_id]
-        todo.extend(b.goto for b in node.branches)
-        if node.otherwise:
-            todo.append(node.otherwise)
-    return seen
 
 
 def load_scenario(path: Path | str, *, text: str | None = None) -> Scenario:

@@ -10,7 +10,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from trainer.authored import AuthoredFileError, Problem
+from trainer.core.engine import MAX_TURNS
 from trainer.core.scenario import Scenario, load_scenario
+from trainer.core.simulator import Params, params_for
 from trainer.extensions import db
 from trainer.models import ScenarioVersion, User
 from trainer.services import audit
@@ -24,6 +26,32 @@ class SyncReport:
     added: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A scenario as the studio shows it before anyone plays it."""
+
+    scenario: Scenario
+    #: Scripted: the nodes a conversation can reach, in reading order.
+    nodes: list[str]
+    #: Scripted: replies after which the customer escalates whatever the branches say.
+    max_turns: int
+    #: Modelled: the customer's behaviour as the simulator plays it.
+    params: Params | None
+    #: Modelled: the values of ``params`` the file sets; the rest follow from the difficulty.
+    set_in_file: frozenset[str]
+
+
+def preview(scenario: Scenario) -> Preview:
+    dynamics = scenario.model.dynamics.model_dump(exclude_none=True) if scenario.model else {}
+    return Preview(
+        scenario=scenario,
+        nodes=scenario.script.reachable() if scenario.script else [],
+        max_turns=MAX_TURNS,
+        params=params_for(scenario) if scenario.model else None,
+        set_in_file=frozenset(dynamics),
+    )
 
 
 def scenario_files(directory: Path) -> list[Path]:

@@ -47,6 +47,7 @@ class ScenarioForm(FlaskForm):
     inactive = BooleanField(_l("Save without activating it (trainees keep the current version)"))
     submit = SubmitField(_l("Validate and save as a new version"))
     check = SubmitField(_l("Check exemplars"))
+    preview = SubmitField(_l("Preview"))
 
 
 class ReviewForm(FlaskForm):

@@ -50,14 +50,16 @@ def edit(slug: str | None = None, number: int | None = None):
     if request.method == "GET" and slug is not None:
         row = scenarios.version(slug, number) or abort(404)
         form.slug.data, form.source.data = row.slug, row.source
-    problems, report, status = [], None, 200
+    problems, report, shown, status = [], None, None, 200
     if form.validate_on_submit():
         try:
             draft = scenarios.draft(form.source.data, f"{form.slug.data}.yaml")
         except AuthoredFileError as exc:
             problems, status = exc.problems, 422
         else:
-            if form.check.data:
+            if form.preview.data:
+                shown = scenarios.preview(draft)
+            elif form.check.data:
                 try:
                     report = exemplar_report(draft)
                 except ScoringUnavailable:
@@ -82,6 +84,7 @@ def edit(slug: str | None = None, number: int | None = None):
         bad_lines={p.line for p in problems},
         checked=report is not None or status == 503,
         report=report,
+        shown=shown,
     ), status
 
 
@@ -124,6 +127,18 @@ def playtest(slug: str, number: int):
     attempt.purpose = "playtest"
     db.session.commit()
     return redirect(url_for("practice.attempt", attempt_id=attempt.id))
+
+
+@bp.get("/scenarios/<slug>/versions/<int:number>")
+@roles_required("trainer")
+def preview(slug: str, number: int):
+    row = _version(slug, number)
+    return render_template(
+        "studio/preview.html",
+        version=row,
+        preview=scenarios.preview(scenarios.scenario_of(row)),
+        action=ActionForm(),
+    )
 
 
 @bp.get("/scenarios/<slug>/versions/<int:number>/exemplars")
