@@ -120,6 +120,16 @@ def test_a_refused_reply_is_explained_in_the_trainees_language(
     assert 'data-offline="Server tidak dapat dihubungi.' in client.get(url).text
 
 
+def test_feedback_is_in_the_trainees_language(client, agent):
+    url = start(client)
+    client.get("/practice/?lang=id")
+    page = send(client, url, "Flat reply.", follow_redirects=True).text
+    # The rubric's descriptors, tips and dimension names, from the catalogue.
+    assert "Sekadar basa-basi - kalimat template" in page
+    assert "Fokus solusi: Tawarkan dua atau tiga pilihan konkret" in page
+    assert "Token - a stock phrase" not in page
+
+
 def test_the_api_keeps_the_services_english(client, agent, token_for):
     headers = {**token_for(agent), "Accept-Language": "id"}
     attempt = client.post("/api/v1/attempts", json={"scenario": SLUG}, headers=headers).json
@@ -150,6 +160,9 @@ def test_abandon(app, client, agent):
     assert client.post(f"{url}/abandon", data={"csrf_token": token}).status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert "abandoned" in page and "reply-form" not in page
+    # The outcome is in the trainee's language; the API keeps the stored value.
+    assert "<strong>ditinggalkan</strong>" in client.get(f"{url}?lang=id").text
+    assert "<td>ditinggalkan</td>" in client.get("/practice/history").text
 
 
 def test_history_shows_only_my_attempts(app, client, agent, make_user):

@@ -21,6 +21,8 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from tests.web.conftest import ROOT
+from trainer.scoring.rubric import load_rubric
+from trainer.vocabulary import DIMENSIONS, FLAGS
 
 TRANSLATIONS = ROOT / "trainer" / "translations"
 PO = TRANSLATIONS / "id" / "LC_MESSAGES" / "messages.po"
@@ -79,6 +81,20 @@ def test_every_ui_string_has_an_indonesian_translation():
         if msgid not in catalog or not all(_texts(catalog[msgid].string)) or catalog[msgid].fuzzy
     }
     assert not untranslated, f"translate these in {PO.relative_to(ROOT)}: {untranslated}"
+
+
+def test_the_rubrics_feedback_texts_are_extracted():
+    rubric = load_rubric()
+    dimensions = [rubric.dimension(name) for name in DIMENSIONS]
+    shown = {d.title for d in dimensions} | {d.tip for d in dimensions}
+    shown |= {text for d in dimensions for text in d.levels.values()}
+    shown |= {rubric.flag(name).explain for name in FLAGS}
+    extracted = _extracted()
+    assert not shown - set(extracted)
+    # Each from its own line of the rubric, so a translator can find it.
+    assert "rubrics/flags.yaml:8" in extracted[rubric.flag("blame").explain]
+    # Questions and patterns are not shown to anyone: not in the catalogue.
+    assert rubric.dimension("empathy").question not in extracted
 
 
 def test_translations_keep_their_placeholders():

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
@@ -28,6 +29,9 @@ from trainer.services import accounts
 from trainer.vocabulary import SERVICE_LEVELS
 from trainer.web.access import home_url
 from trainer.web.params import RowIdConverter, text_problem
+
+#: How an attempt ended, in the reader's language (the API and CSV keep the stored value).
+OUTCOMES = {"resolved": _l("resolved"), "escalated": _l("escalated"), "abandoned": _l("abandoned")}
 
 
 def register(app: Flask) -> None:
@@ -63,6 +67,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(highlight)
     app.add_template_filter(duration)
     app.add_template_global(SERVICE_LEVELS, "service_levels")
+    app.add_template_global(OUTCOMES, "outcomes")
 
 
 def highlight(text: str, sentences: list[str]) -> Markup:
