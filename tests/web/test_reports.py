@@ -644,8 +644,9 @@ def test_scorecard_pdf_is_the_print_layout_with_the_figures(app, client, token_f
     text = pdf_text(response)
     card = api_card(client, token_for, seeded.hr, seeded.ana, "?mode=practice").json
     assert "Competency scorecard: Ana Putri" in text
+    titles = {"empathy": "Empathy", "validation": "Validation", "solution": "Solution focus"}
     for name, value in card["dimensions"].items():
-        assert f"{name.capitalize()} {value:.2f} / 3" in text, (name, value)
+        assert f"{titles[name]} {value:.2f} / 3" in text, (name, value)
     assert "Log out" not in text and "Download as PDF" not in text  # the print layout
     with app.app_context():
         event = db.session.scalars(
@@ -774,3 +775,12 @@ def test_demo_data_and_bench_commands(tmp_path, monkeypatch):
     # that the exit code reports the verdict it does not.
     met = all(page["ok"] for page in result["pages"].values())
     assert bench.exit_code == (0 if met else 1), bench.output
+
+
+def test_the_scorecard_names_the_dimensions_in_the_readers_language(app, client, seeded):
+    login_as(client, app, seeded.hr)
+    page = client.get(f"/reports/agents/{seeded.ana}?lang=id").get_data(as_text=True)
+    assert "<h2>Empati</h2>" in page and "<h2>Fokus solusi</h2>" in page
+    assert "<h2>Empathy</h2>" not in page
+    agreement = client.get("/studio/agreement").get_data(as_text=True)
+    assert "<td>Validasi</td>" in agreement and "<td>Tingkat layanan</td>" in agreement

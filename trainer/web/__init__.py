@@ -29,6 +29,7 @@ from trainer.services import accounts
 from trainer.vocabulary import SERVICE_LEVELS
 from trainer.web.access import home_url
 from trainer.web.params import RowIdConverter, text_problem
+from trainer.web.scorer import rubric
 
 #: How an attempt ended, in the reader's language (the API and CSV keep the stored value).
 OUTCOMES = {"resolved": _l("resolved"), "escalated": _l("escalated"), "abandoned": _l("abandoned")}
@@ -68,6 +69,15 @@ def register(app: Flask) -> None:
     app.add_template_filter(duration)
     app.add_template_global(SERVICE_LEVELS, "service_levels")
     app.add_template_global(OUTCOMES, "outcomes")
+    app.add_template_global(scale_title)
+
+
+def scale_title(name: str) -> str:
+    """A rubric dimension's title (or "service level") in the reader's language; the rubric's
+    titles are in the catalogue (rubric_messages.py)."""
+    if name == "service_level":
+        return _("Service level")
+    return _(rubric().dimension(name).title)
 
 
 def highlight(text: str, sentences: list[str]) -> Markup:
