@@ -129,7 +129,9 @@ def test_a_version_saved_without_activating_waits_for_its_play_test(
     data = {"slug": SLUG, "source": edited, "inactive": "y"}
     response = post(client, "/studio/scenarios/new", data)
     assert response.status_code == 302
-    assert "Saved as version 2, not active yet." in client.get("/studio/").text
+    studio = client.get("/studio/").text
+    assert "Saved as version 2, not active yet." in studio
+    assert "<strong>newer, not active yet</strong>" in studio
     with app.app_context():
         versions = db.session.query(ScenarioVersion).filter_by(slug=SLUG).all()
         assert [(v.version, v.active) for v in versions] == [(1, True), (2, False)]
