@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trainer.scoring.ladder import judge, service_level
+from trainer.scoring.ladder import judge, next_step, service_level
 
 
 def levels(e, v, s):
@@ -87,3 +87,32 @@ def test_present_always_agrees_with_level(rubric):
         )
         for d, present in verdict.present.items():
             assert present == (verdict.levels[d] >= 2) == (verdict.probabilities[d] >= 0.5)
+
+
+@pytest.mark.parametrize("flags", [[], ["blame"], ["stuffing"], ["jargon"], ["injection"]])
+def test_the_next_step_is_what_the_rule_asks_for(rubric, flags):
+    # Every combination of levels: meeting what the step names reaches the next level, and it
+    # names only what is below it.
+    for e, v, s in np.ndindex(4, 4, 4):
+        dims = levels(int(e), int(v), int(s))
+        level = service_level(dims, flags, False, rubric)
+        step = next_step(dims, flags, level, rubric)
+        if level == 4:
+            assert step is None
+            continue
+        assert step.level == level + 1
+        assert all(dims[d] < n for d, n in step.needs.items())
+        met = dict(dims)
+        for d, n in list(step.needs.items())[: 1 if step.either else None]:
+            met[d] = n
+        kept = [f for f in flags if f not in step.held_by]
+        assert service_level(met, kept, False, rubric) >= step.level, (dims, flags, step)
+
+
+def test_a_flag_that_caps_the_level_holds_it(rubric):
+    step = next_step(levels(3, 3, 3), ["blame", "injection"], 0, rubric)
+    assert step.held_by == ["blame"] and step.needs == {}
+    step = next_step(levels(2, 2, 3), [], 3, rubric)
+    assert step.level == 4 and step.needs == {"empathy": 3} and not step.either
+    step = next_step(levels(1, 0, 2), [], 1, rubric)
+    assert step.needs == {"empathy": 2, "validation": 2} and step.either

@@ -128,6 +128,9 @@ def test_feedback_is_in_the_trainees_language(client, agent):
     assert "Sekadar basa-basi - kalimat template" in page
     assert "Fokus solusi: Tawarkan dua atau tiga pilihan konkret" in page
     assert "Token - a stock phrase" not in page
+    # And the next rung of the ladder.
+    assert "Untuk level 2 · Customer Satisfaction" in page
+    assert "Empati atau Validasi di level 2" in page
 
 
 def test_the_api_keeps_the_services_english(client, agent, token_for):

@@ -43,6 +43,17 @@ def test_flags_and_missing_dimensions_are_explained(client, logged_in):
     assert "What was missing" in page
 
 
+def test_the_next_rung_of_the_ladder_is_named(client, logged_in):
+    logged_in("trainer")
+    flat = score(client, "Noted.").get_data(as_text=True)
+    assert "For level 2 · Customer Satisfaction" in flat
+    assert "Empathy or Validation at level 2" in flat
+    held = score(client, "You should not blame us.").get_data(as_text=True)
+    assert "without blame, which holds the reply at level 0" in held
+    best = score(client, "A great reply.").get_data(as_text=True)
+    assert "For level" not in best  # nothing above level 4
+
+
 def test_an_empty_reply_is_refused_with_a_message(client, logged_in):
     logged_in("trainer")
     response = score(client, "   ")

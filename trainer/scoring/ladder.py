@@ -49,13 +49,43 @@ class Judgement:
     service_level: int
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """What a reply lacks for the next rung of the ladder (for feedback, not for scoring)."""
+
+    #: The next service level.
+    level: int
+    #: Raised flags whose cap holds the reply where it is, whatever its dimensions.
+    held_by: list[str]
+    #: Dimension -> the level it must reach; all of them, or one when ``either``.
+    needs: dict[str, int]
+    either: bool = False
+
+
+#: Per service level, the dimension levels its main route asks for (rule 4 above).
+ROUTES: dict[int, dict[str, int]] = {
+    4: {"empathy": 3, "validation": 2, "solution": 3},
+    3: {"empathy": 2, "validation": 2, "solution": 2},
+    2: {"empathy": 2, "validation": 2},
+}
+
+
+def _reaches(levels: Mapping[str, int], level: int) -> bool:
+    """Whether the dimension levels meet a service level's main route (level 2: either one)."""
+    route = ROUTES[level]
+    met = [levels[d] >= n for d, n in route.items()]
+    return any(met) if level == 2 else all(met)
+
+
 def service_level(
     levels: Mapping[str, int], flags: list[str] | set[str], courtesy: bool, rubric: Rubric
 ) -> int:
     e, v, s = (levels[d] for d in DIMENSIONS)
-    if e >= 2 and v >= 2 and s >= 2:
-        level = 4 if e == 3 and s == 3 else 3
-    elif e >= 2 or v >= 2 or ((courtesy or e >= 1 or v >= 1) and s >= 1):
+    if _reaches(levels, 4):
+        level = 4
+    elif _reaches(levels, 3):
+        level = 3
+    elif _reaches(levels, 2) or ((courtesy or e >= 1 or v >= 1) and s >= 1):
         level = 2
     else:
         level = 1
@@ -64,6 +94,26 @@ def service_level(
         if cap is not None:
             level = min(level, cap)
     return level
+
+
+def next_step(
+    levels: Mapping[str, int], flags: list[str], level: int, rubric: Rubric
+) -> NextStep | None:
+    """The step from ``level`` to the one above it, in the rule's terms; None at level 4. Level 2
+    needs empathy or validation (its courtesy route is left out: courtesy alone is not the aim)."""
+    if level >= 4:
+        return None
+    held_by = [
+        f for f in flags if (cap := rubric.flag(f).caps.service_level) is not None and cap <= level
+    ]
+    target = level + 1
+    route = ROUTES.get(target, {})
+    needs = (
+        {}
+        if target == 2 and _reaches(levels, 2)
+        else {d: n for d, n in route.items() if levels[d] < n}
+    )
+    return NextStep(target, held_by, needs, either=target == 2 and bool(needs))
 
 
 def judge(

@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from trainer.extensions import csrf, db, login_manager
 from trainer.models import User
+from trainer.scoring.ladder import NextStep, next_step
 from trainer.services import accounts
 from trainer.vocabulary import SERVICE_LEVELS
 from trainer.web.access import home_url
@@ -70,6 +71,8 @@ def register(app: Flask) -> None:
     app.add_template_global(SERVICE_LEVELS, "service_levels")
     app.add_template_global(OUTCOMES, "outcomes")
     app.add_template_global(scale_title)
+    app.add_template_global(level_descriptor)
+    app.add_template_global(step_above)
 
 
 def scale_title(name: str) -> str:
@@ -78,6 +81,16 @@ def scale_title(name: str) -> str:
     if name == "service_level":
         return _("Service level")
     return _(rubric().dimension(name).title)
+
+
+def level_descriptor(name: str, level: int) -> str:
+    return _(rubric().dimension(name).levels[level])
+
+
+def step_above(feedback: dict, level: int) -> NextStep | None:
+    """What a scored reply lacks for the next service level, from its explained feedback."""
+    levels = {name: d["level"] for name, d in feedback["dimensions"].items()}
+    return next_step(levels, [f["name"] for f in feedback["flags"]], level, rubric())
 
 
 def highlight(text: str, sentences: list[str]) -> Markup:
