@@ -324,7 +324,9 @@ def test_assignments_and_certification(app, client, make_user, token_for):
     agent_client = app.test_client()
     login(agent_client, agent)
     page = agent_client.get("/practice/assignments").get_data(as_text=True)
-    assert "overdue" in page and "certification" in page
+    assert "overdue" in page and "<td>certification</td>" in page
+    assert "<td>sertifikasi</td>" in agent_client.get("/practice/assignments?lang=id").text
+    agent_client.get("/practice/assignments?lang=en")
     with app.app_context():
         assignment_id = db.session.query(Assignment).one().id
     started = post(

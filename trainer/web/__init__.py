@@ -34,6 +34,12 @@ from trainer.web.scorer import rubric
 
 #: How an attempt ended, in the reader's language (the API and CSV keep the stored value).
 OUTCOMES = {"resolved": _l("resolved"), "escalated": _l("escalated"), "abandoned": _l("abandoned")}
+#: What an attempt is for (an assignment's mode too), in the reader's language.
+PURPOSES = {
+    "practice": _l("practice"),
+    "certification": _l("certification"),
+    "playtest": _l("play-test"),
+}
 
 
 def register(app: Flask) -> None:
@@ -70,6 +76,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(duration)
     app.add_template_global(SERVICE_LEVELS, "service_levels")
     app.add_template_global(OUTCOMES, "outcomes")
+    app.add_template_global(PURPOSES, "purposes")
     app.add_template_global(scale_title)
     app.add_template_global(level_descriptor)
     app.add_template_global(step_above)
