@@ -1,8 +1,9 @@
-"""The simulated customers' shared resources: line banks per scenario version, the optional LM."""
+"""The simulated customers' shared resources: line banks per scenario content, the optional LM."""
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -15,23 +16,31 @@ from trainer.scoring.rubric import Rubric
 from trainer.services.scoring import ScorerProvider, verdict_of
 from trainer.vocabulary import DIMENSIONS
 
+#: Line banks kept per process, the least recently used dropped first; drafts checked in the studio
+#: make banks too, so the cache is bounded (an evicted bank is embedded again when next needed).
+BANKS_KEPT = 64
+
 
 class Customers:
-    """Line banks are embedded once per scenario version with the scorer's own encoder."""
+    """Line banks are embedded once per scenario content with the scorer's own encoder."""
 
     def __init__(
         self, scorer: ScorerProvider, generator: simulator.Generator | None = None
     ) -> None:
         self.scorer = scorer
         self.generator = generator
-        self._banks: dict[str, simulator.LineBank] = {}
+        self._banks: OrderedDict[str, simulator.LineBank] = OrderedDict()
         self._lock = threading.Lock()
 
     def bank(self, scenario: Scenario) -> simulator.LineBank:
         key = scenario.content_hash()
         with self._lock:
-            if key not in self._banks:
+            if key in self._banks:
+                self._banks.move_to_end(key)
+            else:
                 self._banks[key] = simulator.LineBank(scenario.model, self._embedder())
+                if len(self._banks) > BANKS_KEPT:
+                    self._banks.popitem(last=False)
             return self._banks[key]
 
     def _embedder(self) -> Callable | None:
