@@ -51,6 +51,7 @@ def test_each_problem_is_explained(client, app, trainer):
     assert "1 of 2 exemplars needs attention." in page
     assert "<strong>Anti-pattern</strong>: blame" in page
     assert "service level 0, the scenario asks for 3" in page
+    assert "without blame, which holds the reply at level 0" in page  # what it lacks
     assert "<strong>Escalates</strong>" in page
     # The summary links to the faulty row only.
     assert 'href="#exemplar-2"><code>opening</code> #2</a>' in page
@@ -74,6 +75,7 @@ def test_a_shipped_scenario_against_the_flat_fake(client, app, trainer):
     )
     assert "exemplars need attention." in page
     assert "<strong>Goes nowhere</strong>" in page or "<strong>Escalates</strong>" in page
+    assert "For level 2 · Customer Satisfaction" in page  # the next rung, for each of them
 
 
 def test_the_report_is_kept_until_the_model_changes(client, app, trainer):

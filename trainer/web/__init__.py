@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
+from trainer.core.engine import Verdict
 from trainer.extensions import csrf, db, login_manager
 from trainer.models import User
 from trainer.scoring.ladder import NextStep, next_step
@@ -80,6 +81,7 @@ def register(app: Flask) -> None:
     app.add_template_global(scale_title)
     app.add_template_global(level_descriptor)
     app.add_template_global(step_above)
+    app.add_template_global(verdict_step)
 
 
 def scale_title(name: str) -> str:
@@ -98,6 +100,11 @@ def step_above(feedback: dict, level: int) -> NextStep | None:
     """What a scored reply lacks for the next service level, from its explained feedback."""
     levels = {name: d["level"] for name, d in feedback["dimensions"].items()}
     return next_step(levels, [f["name"] for f in feedback["flags"]], level, rubric())
+
+
+def verdict_step(verdict: Verdict) -> NextStep | None:
+    """What a reply the engine judged (an exemplar in the check) lacks for the next level."""
+    return next_step(verdict.levels, sorted(verdict.flags), verdict.service_level, rubric())
 
 
 def highlight(text: str, sentences: list[str]) -> Markup:
