@@ -782,5 +782,7 @@ def test_the_scorecard_names_the_dimensions_in_the_readers_language(app, client,
     page = client.get(f"/reports/agents/{seeded.ana}?lang=id").get_data(as_text=True)
     assert "<h2>Empati</h2>" in page and "<h2>Fokus solusi</h2>" in page
     assert "<h2>Empathy</h2>" not in page
+    assert ">0 · Di bawah dasar</text>" in page  # the charts too
+    assert 'fill="#1d2733">Fokus solusi</text>' in page  # the trend's legend
     agreement = client.get("/studio/agreement").get_data(as_text=True)
     assert "<td>Validasi</td>" in agreement and "<td>Tingkat layanan</td>" in agreement

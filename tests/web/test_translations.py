@@ -2,7 +2,7 @@
 
 After changing a UI string, from the repository root:
 
-    .venv/bin/pybabel extract -F trainer/translations/babel.cfg -k _l -k lazy_gettext \
+    .venv/bin/pybabel extract -F trainer/translations/babel.cfg -k _l -k lazy_gettext -k N_ \
         -o trainer/translations/messages.pot .
     .venv/bin/pybabel update -i trainer/translations/messages.pot -d trainer/translations
     (translate the new or fuzzy entries of trainer/translations/id/LC_MESSAGES/messages.po)
@@ -27,8 +27,9 @@ from trainer.vocabulary import DIMENSIONS, FLAGS
 TRANSLATIONS = ROOT / "trainer" / "translations"
 PO = TRANSLATIONS / "id" / "LC_MESSAGES" / "messages.po"
 MO = TRANSLATIONS / "id" / "LC_MESSAGES" / "messages.mo"
-#: The keywords of `pybabel extract -k _l -k lazy_gettext`: the defaults and the lazy forms.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+#: The keywords of `pybabel extract -k _l -k lazy_gettext -k N_`: the defaults, the lazy forms and
+#: the marker of names in trainer.vocabulary.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
 
 

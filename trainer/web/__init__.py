@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
@@ -28,19 +27,10 @@ from trainer.extensions import csrf, db, login_manager
 from trainer.models import User
 from trainer.scoring.ladder import NextStep, next_step
 from trainer.services import accounts
-from trainer.vocabulary import SERVICE_LEVELS
+from trainer.web import terms
 from trainer.web.access import home_url
 from trainer.web.params import RowIdConverter, text_problem
 from trainer.web.scorer import rubric
-
-#: How an attempt ended, in the reader's language (the API and CSV keep the stored value).
-OUTCOMES = {"resolved": _l("resolved"), "escalated": _l("escalated"), "abandoned": _l("abandoned")}
-#: What an attempt is for (an assignment's mode too), in the reader's language.
-PURPOSES = {
-    "practice": _l("practice"),
-    "certification": _l("certification"),
-    "playtest": _l("play-test"),
-}
 
 
 def register(app: Flask) -> None:
@@ -75,25 +65,13 @@ def register(app: Flask) -> None:
 
     app.add_template_filter(highlight)
     app.add_template_filter(duration)
-    app.add_template_global(SERVICE_LEVELS, "service_levels")
-    app.add_template_global(OUTCOMES, "outcomes")
-    app.add_template_global(PURPOSES, "purposes")
-    app.add_template_global(scale_title)
-    app.add_template_global(level_descriptor)
+    app.add_template_global(terms.SERVICE_LEVEL_NAMES, "service_levels")
+    app.add_template_global(terms.OUTCOMES, "outcomes")
+    app.add_template_global(terms.PURPOSES, "purposes")
+    app.add_template_global(terms.scale_title)
+    app.add_template_global(terms.level_descriptor)
     app.add_template_global(step_above)
     app.add_template_global(verdict_step)
-
-
-def scale_title(name: str) -> str:
-    """A rubric dimension's title (or "service level") in the reader's language; the rubric's
-    titles are in the catalogue (rubric_messages.py)."""
-    if name == "service_level":
-        return _("Service level")
-    return _(rubric().dimension(name).title)
-
-
-def level_descriptor(name: str, level: int) -> str:
-    return _(rubric().dimension(name).levels[level])
 
 
 def step_above(feedback: dict, level: int) -> NextStep | None:

@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
 
-from trainer.vocabulary import DIMENSIONS, SERVICE_LEVELS
+from trainer.vocabulary import DIMENSIONS
+from trainer.web.terms import SERVICE_LEVEL_NAMES, scale_title
 
 #: One colour per rubric dimension (colour-blind safe: blue, orange, green of Okabe-Ito).
 SERIES_COLOURS = {"empathy": "#0072b2", "validation": "#e69f00", "solution": "#009e73"}
@@ -29,11 +30,14 @@ def line_chart(
     *,
     ident: str,
     title: str,
+    names: Mapping[str, str] | None = None,
     y_max: float = 3,
     width: int = 640,
     height: int = 240,
 ) -> Markup:
-    """A line per series over the labels (a gap where a value is None), y from 0 to y_max."""
+    """A line per series over the labels (a gap where a value is None), y from 0 to y_max; each
+    series shown by its name in ``names`` (else its key, capitalised)."""
+    shown = {key: (names or {}).get(key) or key.capitalize() for key in series}
     left, right, top, bottom = 34, 28, 14, 58
     plot_w, plot_h = width - left - right, height - top - bottom
     count = len(labels)
@@ -78,7 +82,7 @@ def line_chart(
                 run = []
         for i, value in enumerate(values):
             if value is not None:
-                tip = f"{name.capitalize()}, {labels[i]}: {value:.2f}"
+                tip = f"{shown[name]}, {labels[i]}: {value:.2f}"
                 parts.append(
                     f'<circle cx="{_n(x(i))}" cy="{_n(y(value))}" r="3" fill="{colour}">'
                     f"<title>{escape(tip)}</title></circle>"
@@ -92,7 +96,7 @@ def line_chart(
             f'stroke="{colour}" stroke-width="3"'
             + (f' stroke-dasharray="{DASHES[name]}"' if DASHES.get(name) else "")
             + f'/><text x="{lx + 28}" y="{legend_y}" font-size="12" fill="#1d2733">'
-            f"{escape(name.capitalize())}</text>"
+            f"{escape(shown[name])}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -101,7 +105,7 @@ def line_chart(
 def level_bars(counts: Mapping[int, int], *, ident: str, title: str, width: int = 420) -> Markup:
     """Horizontal bars, one per service level 0-4, with the count and share beside each."""
     row, label_w, value_w = 24, 170, 78
-    height = row * len(SERVICE_LEVELS) + 8
+    height = row * len(SERVICE_LEVEL_NAMES) + 8
     total = sum(counts.values())
     widest = max(counts.values(), default=0) or 1
     bar_w = width - label_w - value_w
@@ -110,7 +114,8 @@ def level_bars(counts: Mapping[int, int], *, ident: str, title: str, width: int 
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="{ident}-title">',
         f'<title id="{ident}-title">{escape(title)}</title>',
     ]
-    for i, (level, name) in enumerate(SERVICE_LEVELS.items()):
+    for i, (level, lazy_name) in enumerate(SERVICE_LEVEL_NAMES.items()):
+        name = str(lazy_name)  # in the reader's language, escaped below as plain text
         n = counts.get(level, 0)
         top = 4 + i * row
         share = f"{100 * n / total:.0f}%" if total else "-"
@@ -132,4 +137,5 @@ def trend_chart(points: Sequence, *, ident: str, title: str) -> Markup | None:
         return None
     labels = [p.week.strftime("%d %b") for p in points]
     series = {name: [p.levels[name] for p in points] for name in DIMENSIONS}
-    return line_chart(labels, series, ident=ident, title=title)
+    names = {name: scale_title(name) for name in DIMENSIONS}
+    return line_chart(labels, series, ident=ident, title=title, names=names)

@@ -1,0 +1,32 @@
+"""The domain's terms in the reader's language: outcomes, purposes, the ladder, the rubric."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from trainer.vocabulary import SERVICE_LEVELS
+from trainer.web.scorer import rubric
+
+#: How an attempt ended (the API and CSV keep the stored value).
+OUTCOMES = {"resolved": _l("resolved"), "escalated": _l("escalated"), "abandoned": _l("abandoned")}
+#: What an attempt is for (an assignment's mode too).
+PURPOSES = {
+    "practice": _l("practice"),
+    "certification": _l("certification"),
+    "playtest": _l("play-test"),
+}
+#: The service ladder's names (marked for the catalogue in trainer.vocabulary).
+SERVICE_LEVEL_NAMES = {level: _l(name) for level, name in SERVICE_LEVELS.items()}
+
+
+def scale_title(name: str) -> str:
+    """A rubric dimension's title (or "service level"); the rubric's titles are in the
+    catalogue (rubric_messages.py)."""
+    if name == "service_level":
+        return _("Service level")
+    return _(rubric().dimension(name).title)
+
+
+def level_descriptor(name: str, level: int) -> str:
+    return _(rubric().dimension(name).levels[level])
