@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from tests.web.markup import markup_problems
 from trainer.web.api.spec import document
 
 PREFIX = "/api/v1"
@@ -107,7 +108,8 @@ def contract() -> Contract:
 
 
 class ContractClient(FlaskClient):
-    """A test client that fails the test when an API response departs from the document."""
+    """A test client that fails the test when an API response departs from the document, or
+    when an HTML page's markup is malformed in a way the browser would silently repair."""
 
     def open(self, *args, **kwargs):
         response = super().open(*args, **kwargs)
@@ -115,4 +117,7 @@ class ContractClient(FlaskClient):
         if request.path.startswith(PREFIX + "/") and request.method not in ("HEAD", "OPTIONS"):
             problems = contract().problems(request.method, request.path, response)
             assert not problems, "the API departs from openapi.yaml:\n" + "\n".join(problems)
+        elif response.mimetype == "text/html" and not response.is_streamed:
+            problems = markup_problems(response.get_data(as_text=True))
+            assert not problems, f"malformed markup in {request.path}:\n" + "\n".join(problems)
         return response

@@ -1,7 +1,6 @@
 """Administration forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -15,11 +14,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from trainer.models import ROLES
+from trainer.web.forms import Form
 
 NO_TEAM = ""
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     """A user's name, role and team; the team choices are set by the view."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
@@ -44,19 +44,19 @@ class NewUserForm(UserForm):
     submit = SubmitField(_l("Create the user"))
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     label = StringField(_l("What the token is for"), validators=[Length(max=80)])
     submit = SubmitField(_l("Issue an API token"))
 
 
-class EraseForm(FlaskForm):
+class EraseForm(Form):
     confirm = StringField(
         _l("Type the e-mail address to confirm"), validators=[DataRequired(), Length(max=254)]
     )
     submit = SubmitField(_l("Erase this person's data"))
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
     submit = SubmitField(_l("Create the team"))
 
@@ -65,7 +65,7 @@ class TeamRenameForm(TeamForm):
     submit = SubmitField(_l("Rename"))
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     """A cohort's accounts as a CSV file, uploaded or pasted."""
 
     file = FileField(_l("CSV file"))

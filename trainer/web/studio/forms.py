@@ -1,7 +1,6 @@
 """Studio forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from trainer.core.scenario import SLUG
 from trainer.services.replies import MAX_REPLY_CHARS
 from trainer.services.scenarios import MAX_UPLOAD_CHARS
+from trainer.web.forms import Form
 
 LEVEL_CHOICES = [
     SelectChoice("", _l("machine's")),
@@ -33,7 +33,7 @@ def optional_int(value):
     return int(value) if value not in (None, "") else None
 
 
-class ScenarioForm(FlaskForm):
+class ScenarioForm(Form):
     slug = StringField(
         _l("Scenario id (file name)"),
         validators=[
@@ -50,7 +50,7 @@ class ScenarioForm(FlaskForm):
     preview = SubmitField(_l("Preview"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     empathy = SelectField(_l("Empathy"), choices=LEVEL_CHOICES, coerce=optional_int)
     validation = SelectField(_l("Validation"), choices=LEVEL_CHOICES, coerce=optional_int)
     solution = SelectField(_l("Solution focus"), choices=LEVEL_CHOICES, coerce=optional_int)
@@ -71,7 +71,7 @@ class SettleForm(ReviewForm):
     submit = SubmitField(_l("Settle dispute"))
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(Form):
     scenario = SelectField(_l("Scenario"), validators=[DataRequired()])
     target = SelectField(_l("Agent or team"), validators=[DataRequired()])
     mode = SelectField(
@@ -88,7 +88,7 @@ class AssignmentForm(FlaskForm):
     submit = SubmitField(_l("Assign"))
 
 
-class TryScorerForm(FlaskForm):
+class TryScorerForm(Form):
     context = TextAreaField(
         _l("What the customer said (optional)"),
         validators=[Optional(), Length(max=MAX_REPLY_CHARS)],
