@@ -50,6 +50,8 @@ def test_scenario_list_and_filters(client, agent):
 def test_briefing_page(client, agent):
     page = client.get(f"/practice/scenarios/{SLUG}").get_data(as_text=True)
     assert "Learning objectives" in page and "Start the conversation" in page
+    indonesian = client.get("/practice/scenarios/kartu-atm-terblokir").get_data(as_text=True)
+    assert '<span class="tag">Bahasa Indonesia</span>' in indonesian
     assert client.get("/practice/scenarios/no-such-thing").status_code == 404
 
 

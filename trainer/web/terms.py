@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from trainer.vocabulary import SERVICE_LEVELS
 from trainer.web.scorer import rubric
 
+#: A scenario's language by its own name, as the language switch names it.
+LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
 #: How an attempt ended (the API and CSV keep the stored value).
 OUTCOMES = {"resolved": _l("resolved"), "escalated": _l("escalated"), "abandoned": _l("abandoned")}
 #: What an attempt is for (an assignment's mode too).

@@ -32,8 +32,6 @@ from trainer.web.practice import bp
 from trainer.web.practice.forms import ActionForm, DisputeForm, ReplyForm, new_key
 from trainer.web.scorer import kit, rubric
 
-LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
-
 
 def trainee_message(
     code: str, fallback: str, *, reason: str | None = None, turn: int | None = None
@@ -88,7 +86,6 @@ def index():
     return render_template(
         "practice/index.html",
         versions=versions,
-        languages=LANGUAGES,
         sectors=scenarios.sectors(),
         chosen={"language": language, "sector": sector, "difficulty": difficulty},
     )

@@ -22,7 +22,6 @@ from trainer.web.reports import bp, charts, pdf
 
 #: Who sees the team view and the exports.
 VIEWERS = ("hr", "trainer")
-LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
 TRUE = ("1", "true", "yes", "on")
 
 
@@ -80,7 +79,6 @@ def _scorecard_page(info: AgentInfo) -> tuple[str, Filters]:
         charts=_charts(card, "agent"),
         errors=errors,
         options=scorecards.filter_options(with_teams=False),
-        languages=LANGUAGES,
         generated=utcnow(),
         pdf_available=pdf.available(),
     ), filters
@@ -117,7 +115,6 @@ def team():
         charts=_charts(report, "team"),
         errors=errors,
         options=scorecards.filter_options(with_teams=not locked_team),
-        languages=LANGUAGES,
         sort_keys=scorecards.SORT_KEYS,
         generated=utcnow(),
     )
