@@ -88,6 +88,18 @@ def test_keyword_stuffing_lands_at_level_one_or_below(scorer):
     assert "stuffing" in result.flags
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "ok we will check it, please wait 3x24 hours as per the standard timeframe",
+        "Laporan gangguan sudah kami terima, mohon ditunggu 3x24 jam.",
+    ],
+)
+def test_please_wait_is_basic_service_at_most(scorer, reply):
+    # The flat, procedural reply of service level 1; its "please" is not courtesy.
+    assert scorer.score(reply, context=OUTAGE).service_level <= 1
+
+
 def test_off_context_reply_is_flagged_and_gets_no_solution_credit(scorer):
     result = scorer.score(OFF_CONTEXT, context=OUTAGE)
     assert "off_context" in result.flags

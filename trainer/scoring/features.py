@@ -17,7 +17,7 @@ CUES = (
     "question_ratio",
     "log_length",
     "sentence_count",
-    "courtesy",
+    "politeness",
 )
 
 
@@ -69,7 +69,7 @@ def text_cues(
     stock_spans: tuple[tuple[int, int], ...],
     sentence_count: int,
     questions: int,
-    courtesy: bool,
+    polite: bool,
     has_context: bool,
 ) -> np.ndarray:
     stock_chars = sum(b - a for a, b in stock_spans)
@@ -80,7 +80,7 @@ def text_cues(
             questions / max(sentence_count, 1),
             math.log1p(len(text)) / 8.0,
             min(sentence_count, 10) / 10.0,
-            float(courtesy),
+            float(polite),
         ],
         dtype=np.float64,
     )
@@ -93,7 +93,7 @@ def reply_cues(prepared: PreparedReply, has_context: bool) -> np.ndarray:
         prepared.stock_spans,
         len(sentences),
         sum(s.rstrip().endswith("?") for s in sentences),
-        prepared.courtesy,
+        prepared.polite,
         has_context,
     )
 
@@ -106,7 +106,7 @@ def sentence_cues(prepared: PreparedReply, has_context: bool) -> np.ndarray:
         )
         text = prepared.text[a:b]
         rows.append(
-            text_cues(text, inside, 1, text.rstrip().endswith("?"), prepared.courtesy, has_context)
+            text_cues(text, inside, 1, text.rstrip().endswith("?"), prepared.polite, has_context)
         )
     return np.array(rows).reshape(len(rows), len(CUES))
 

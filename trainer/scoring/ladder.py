@@ -19,7 +19,7 @@ The rule, in words (also in the README):
    4 when e = 3, s = 3 and v >= 2;
    3 when e, v and s are all >= 2;
    2 when e >= 2 or v >= 2, or when the reply is courteous (greets, thanks, apologises, addresses
-   the customer) or e or v is 1, and s >= 1;
+   the customer; "please wait" is not) or e or v is 1, and s >= 1;
    1 otherwise (the duty discharged, flat);
    then every raised flag caps it (blame, ping-pong, dismissive, off-context -> 0; stuffing -> 1;
    jargon, over-promise -> 2).

@@ -99,6 +99,7 @@ class PhrasesFile(_Authored):
     version: int
     stock: dict[Language, list[str]]
     courtesy: list[str]
+    requests: list[str]
 
     @field_validator("stock")
     @classmethod
@@ -107,7 +108,7 @@ class PhrasesFile(_Authored):
             _check_patterns(patterns)
         return stock
 
-    _valid_courtesy = field_validator("courtesy")(_check_patterns)
+    _valid_courtesy = field_validator("courtesy", "requests")(_check_patterns)
 
 
 class Rubric(_Authored):
@@ -139,6 +140,10 @@ class Rubric(_Authored):
     @cached_property
     def courtesy_pattern(self) -> re.Pattern[str]:
         return _union(self.phrases.courtesy)
+
+    @cached_property
+    def politeness_pattern(self) -> re.Pattern[str]:
+        return _union(self.phrases.courtesy + self.phrases.requests)
 
 
 def _union(patterns: list[str]) -> re.Pattern[str]:

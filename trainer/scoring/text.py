@@ -92,6 +92,8 @@ class PreparedReply:
     cut: bool
     #: A greeting, thanks, apology or form of address is present (the floor of service level 2).
     courtesy: bool
+    #: Courtesy, or a request's polite form ("please wait"): a cue for the heads, not the floor.
+    polite: bool
 
     @property
     def sentences(self) -> list[str]:
@@ -150,4 +152,5 @@ def prepare(reply: str, rubric: Rubric) -> PreparedReply:
         repeated=repeated,
         cut=cut,
         courtesy=bool(rubric.courtesy_pattern.search(text)),
+        polite=bool(rubric.politeness_pattern.search(text)),
     )
