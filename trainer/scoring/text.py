@@ -12,7 +12,19 @@ from trainer.scoring.rubric import Rubric
 #: Characters kept before tokenising; the encoder's window is far shorter, this only bounds work.
 MAX_REPLY_CHARS = 4000
 
-_SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"')\]]*|$)|[.!?…]+", re.MULTILINE)
+#: Where a sentence may end: terminal punctuation (and any closing quote or bracket) before
+#: whitespace or the end, or a line break. A full stop inside a token ("20.30", "Rp 5.000.000",
+#: "£214.37", "app.ourshop.io") is not followed by whitespace, so it never ends one.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'\u201d\u2019)\]]*(?=\s|$)|\n")
+#: The word before a lone full stop that does not end the sentence: a title before a name, an
+#: abbreviation with inner stops, or "no." / "tgl." before a number.
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(])(?:(?:mr|mrs|ms|dr|prof|jr|sr|vs|bpk|yth|tn|ny|sdr|sdri|jl)|[a-z](?:\.[a-z])+)\.$",
+    re.IGNORECASE,
+)
+_BEFORE_NUMBER = re.compile(r"(?:^|[\s(])(?:no|tgl)\.$", re.IGNORECASE)
+#: A numbered list's marker ("1." at the start of a line) is not a sentence.
+_LIST_MARKER = re.compile(r"\d{1,2}\.")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 
@@ -54,16 +66,35 @@ def sentence_key(sentence: str) -> str:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Where the sentences of ``text`` are: split at terminal punctuation and line breaks,
-    without the whitespace around them."""
-    spans = []
-    for match in _SENTENCE.finditer(text):
-        sentence = match.group()
-        start = match.start() + len(sentence) - len(sentence.lstrip())
-        end = match.end() - len(sentence) + len(sentence.rstrip())
-        if start < end:
-            spans.append((start, end))
+    """Where the sentences of ``text`` are: split at terminal punctuation followed by whitespace
+    and at line breaks, without the whitespace around them."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        if match.group() == "." and _continues(text, start, end):
+            continue
+        _add_span(text, start, end, spans)
+        start = end
+    _add_span(text, start, len(text), spans)
     return spans
+
+
+def _continues(text: str, start: int, end: int) -> bool:
+    """Whether the lone full stop at ``end`` belongs to an abbreviation or a list marker."""
+    before = text[start:end]
+    if _ABBREVIATION.search(before) or _LIST_MARKER.fullmatch(before.strip()):
+        return True
+    after = text[end:].lstrip()
+    return bool(_BEFORE_NUMBER.search(before)) and after[:1].isdigit()
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    piece = text[start:end]
+    start += len(piece) - len(piece.lstrip())
+    end -= len(piece) - len(piece.rstrip())
+    if start < end:
+        spans.append((start, end))
 
 
 def sentences(text: str) -> list[str]:

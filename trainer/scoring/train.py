@@ -49,8 +49,9 @@ from trainer.scoring.metrics import agreement, binary_report
 from trainer.scoring.rubric import DIMENSIONS, LEARNED_FLAGS, Rubric, load_rubric
 from trainer.scoring.text import ReplyError, prepare
 
-#: Bump when the featurisation or training procedure changes meaning.
-PIPELINE_VERSION = 4
+#: Bump when the featurisation or training procedure changes meaning (5: sentences no longer
+#: end at a full stop inside a number, a link or an abbreviation).
+PIPELINE_VERSION = 5
 ENCODE_BATCH = 32
 
 
