@@ -29,5 +29,6 @@ def test_percent_and_counts():
 
 def test_undefined_cases():
     assert agreement([], [], 4).kappa is None
+    assert agreement([2], [1], 4).kappa is None
     assert agreement([2, 2], [2, 2], 4).kappa is None
     assert agreement([2, 2], [2, 2], 4).percent == 1.0

@@ -20,7 +20,7 @@ from trainer.models import (
     User,
     utcnow,
 )
-from trainer.services import reviews
+from trainer.services import reviews, scenarios
 
 SLUG = "telco-outage-home-office"
 SOURCE = (ROOT / "scenarios" / f"{SLUG}.yaml").read_text(encoding="utf-8")
@@ -299,6 +299,30 @@ def test_agreement_page_and_api(app, client, make_user, token_for):
     login(hr, make_user("hr"))
     page = hr.get("/studio/agreement").get_data(as_text=True)
     assert "50.0%" in page
+    # By scenario: one row each, named by its title; "50% · κ" for empathy there too.
+    assert page.count('<tr><th scope="row">') == 1 and "Internet down for three days" in page
+    assert "50% · κ" in page and "n 4</small>" in page
+
+
+def test_a_scenario_called_overall_stays_a_scenario(app, client, make_user, token_for):
+    source = (ROOT / "scenarios" / f"{SLUG}.yaml").read_text(encoding="utf-8")
+    source = source.replace(f"id: {SLUG}", "id: overall")
+    with app.app_context():
+        scenarios.add_version(scenarios.draft(source, "overall.yaml"), source)
+        db.session.commit()
+    trainer = token_for(make_user("trainer"))
+    headers = token_for(make_user("agent"))
+    attempt = start(client, headers, slug="overall")["id"]
+    play(client, headers, attempt, GOOD)
+    client.post(
+        f"/api/v1/attempts/{attempt}/turns/1/review",
+        json={"levels": {"empathy": 3}, "reason": "checked"},
+        headers=trainer,
+    )
+    body = client.get("/api/v1/agreement", headers=trainer).json
+    assert (
+        body["overall"]["empathy"]["n"] == 1 and body["scenarios"]["overall"]["empathy"]["n"] == 1
+    )
 
 
 def test_assignments_and_certification(app, client, make_user, token_for):

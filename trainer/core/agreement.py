@@ -45,7 +45,8 @@ def weighted_kappa(a: Sequence[int], b: Sequence[int], levels: int) -> float | N
 def agreement(machine: Sequence[int], trainer: Sequence[int], levels: int) -> Agreement:
     n = len(machine)
     same = sum(x == y for x, y in zip(machine, trainer, strict=True))
-    kappa = weighted_kappa(machine, trainer, levels)
+    # One pair has no variation to measure chance against: sklearn's formula gives 0 there.
+    kappa = weighted_kappa(machine, trainer, levels) if n >= 2 else None
     return Agreement(
         n=n,
         percent=round(same / n, 4) if n else None,

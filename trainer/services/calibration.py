@@ -40,7 +40,11 @@ def reviewed_turns() -> list[Turn]:
 
 def agreement_report() -> dict[str, Any]:
     """Per scale, overall and per scenario: n, percent agreement and weighted kappa."""
-    pairs: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+    overall: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    # Kept apart from ``overall``: a scenario may be called anything, "overall" included.
+    by_scenario: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for turn in reviewed_turns():
         review, machine = turn.review, effective(turn)
         slug = turn.attempt.scenario.slug
@@ -53,8 +57,8 @@ def agreement_report() -> dict[str, Any]:
                 if scale == "service_level"
                 else machine.machine_levels[scale]
             )
-            pairs["overall"][scale].append((ours, given))
-            pairs[slug][scale].append((ours, given))
+            overall[scale].append((ours, given))
+            by_scenario[slug][scale].append((ours, given))
 
     def summarise(by_scale: dict[str, list[tuple[int, int]]]) -> dict[str, Any]:
         out = {}
@@ -63,9 +67,10 @@ def agreement_report() -> dict[str, Any]:
             out[scale] = agreement([m for m, _ in got], [t for _, t in got], levels).to_dict()
         return out
 
-    overall = summarise(pairs.get("overall", {}))
-    scenarios = {slug: summarise(v) for slug, v in sorted(pairs.items()) if slug != "overall"}
-    return {"overall": overall, "scenarios": scenarios}
+    return {
+        "overall": summarise(overall),
+        "scenarios": {slug: summarise(v) for slug, v in sorted(by_scenario.items())},
+    }
 
 
 def correction_items() -> list[dict[str, Any]]:

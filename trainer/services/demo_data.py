@@ -114,11 +114,19 @@ AGENT_REPLIES = {
         ),
     },
 }
+REVIEW_AGREES = "Calibration: the machine's levels stand."
 REVIEW_REASONS = (
     "Calibration: the reply names the customer's situation, more than the model saw.",
     "Calibration: the apology is generic; no concrete next step.",
     "Dispute accepted: the timeline was concrete.",
 )
+
+
+def _near(level: int, top: int, rng: random.Random) -> int:
+    """A trainer's level beside the machine's: the same three times in four, else one apart."""
+    if rng.random() < 0.75:
+        return level
+    return max(0, min(top, level + rng.choice((-1, 1))))
 
 
 class DemoDataError(RuntimeError):
@@ -389,17 +397,18 @@ def seed_demo_data(
             )
             score_levels.append(dims)
         user_id = player_of_attempt[attempt_id]
-        if user_id in team_of_user and rng.random() < 0.03:
-            name = rng.choice(DIMENSIONS)
-            override = {d: None for d in DIMENSIONS}
-            override[name] = max(0, min(3, levels[name] + rng.choice((-1, 1))))
+        if user_id in team_of_user and rng.random() < 0.04:
+            # A calibration review of the newest score: every level set, most of them the same.
+            given = {d: _near(dims[d], 3, rng) for d in DIMENSIONS}
+            given_service = _near(level, 4, rng)
+            agrees = given == dims and given_service == level
             review_rows.append(
                 {
                     "turn_id": turn_id,
                     "reviewer_id": trainer_of[team_of_user[user_id]],
-                    **override,
-                    "service_level": None,
-                    "reason": rng.choice(REVIEW_REASONS),
+                    **given,
+                    "service_level": given_service,
+                    "reason": REVIEW_AGREES if agrees else rng.choice(REVIEW_REASONS),
                     "dispute_id": None,
                     "created_at": at + timedelta(days=2),
                 }

@@ -178,6 +178,16 @@ def version(slug: str, number: int) -> ScenarioVersion | None:
     )
 
 
+def titles(slugs: list[str]) -> dict[str, str]:
+    """Each scenario's title, from its newest version."""
+    newest = (
+        select(ScenarioVersion.slug, ScenarioVersion.title)
+        .where(ScenarioVersion.slug.in_(slugs))
+        .order_by(ScenarioVersion.slug, ScenarioVersion.version)
+    )
+    return {slug: title for slug, title in db.session.execute(newest)}
+
+
 def all_slugs() -> list[str]:
     return list(
         db.session.scalars(

@@ -329,8 +329,12 @@ def settle(dispute_id: int):
 @bp.get("/agreement")
 @roles_required("trainer", "hr")
 def agreement():
+    report = calibration.agreement_report()
     return render_template(
-        "studio/agreement.html", report=calibration.agreement_report(), scales=calibration.SCALES
+        "studio/agreement.html",
+        report=report,
+        scales=calibration.SCALES,
+        titles=scenarios.titles(list(report["scenarios"])),
     )
 
 
