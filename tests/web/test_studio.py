@@ -3,12 +3,15 @@ disputes, agreement, assignments and certification."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tests.web.conftest import ROOT, csrf_token, login
 from tests.web.test_api import BLAME, GOOD, play, start
+from tests.web.test_database import BOTH
 from trainer.extensions import db
 from trainer.models import (
     Assignment,
@@ -278,6 +281,42 @@ def test_dispute_rejected_and_the_window(app, client, make_user, token_for):
         with pytest.raises(reviews.ReviewError, match="14 days"):
             reviews.open_dispute(turn, user, "late")
         db.session.rollback()
+
+
+def queued(client, query: str = "") -> list[int]:
+    page = client.get(f"/studio/reviews{query}").get_data(as_text=True)
+    return [int(n) for n in re.findall(r'href="/studio/attempts/(\d+)"', page)]
+
+
+@BOTH  # the ordering and the filters are SQL: PostgreSQL runs them too
+def test_the_queue_pages_puts_open_disputes_first_and_filters_every_attempt(
+    app, client, make_user, token_for, monkeypatch
+):
+    monkeypatch.setattr(reviews, "QUEUE_PAGE", 2)
+    agent, _, oldest = finished_attempt(client, make_user, token_for, BLAME)
+    _, _, middle = finished_attempt(client, make_user, token_for)
+    _, _, newest = finished_attempt(client, make_user, token_for)
+    login(client, agent)
+    url = f"/practice/attempts/{oldest}"
+    post(client, f"{url}/turns/1/dispute", {"comment": "I was kind"}, token_page=url)
+    with app.app_context():
+        turn = db.session.scalars(
+            select(Turn).where(Turn.attempt_id == middle, Turn.speaker == "agent")
+        ).first()
+        turn.machine_score.dimensions[0].probability = 0.5  # a close call
+        db.session.commit()
+    trainer = app.test_client()
+    login(trainer, make_user("trainer"))
+    # The disputed attempt is the oldest, and it comes first: a trainee is waiting.
+    assert queued(trainer) == [oldest, newest]
+    assert 'rel="next"' in trainer.get("/studio/reviews").text
+    assert queued(trainer, "?page=2") == [middle]
+    assert 'rel="prev"' in trainer.get("/studio/reviews?page=2").text
+    # The filters hold in the database, not only on the page shown (they were applied after a
+    # cut at 200 attempts, so an older dispute could never be found).
+    assert queued(trainer, "?low_confidence=1") == [middle]
+    assert queued(trainer, "?disputed=1") == [oldest]
+    assert queued(trainer, "?page=9") == []
 
 
 def test_agreement_page_and_api(app, client, make_user, token_for):

@@ -6,15 +6,30 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from trainer.extensions import db
-from trainer.models import Attempt, Dispute, Turn, TurnReview, User, utcnow
+from trainer.models import (
+    Attempt,
+    Dispute,
+    ScenarioVersion,
+    Turn,
+    TurnDimensionScore,
+    TurnReview,
+    TurnScore,
+    User,
+    utcnow,
+)
 from trainer.services import audit
 from trainer.vocabulary import DIMENSIONS
 
 #: How long after a turn a trainee may dispute its score (the default; configurable).
 DISPUTE_WINDOW = timedelta(days=14)
+#: A dimension probability in this band is a close call, worth a trainer's look.
+LOW_CONFIDENCE = (0.35, 0.65)
+#: Attempts per page of the review queue.
+QUEUE_PAGE = 50
 
 
 class ReviewError(ValueError):
@@ -182,3 +197,102 @@ def settle_dispute(
     audit.record(
         "dispute.settle", actor=trainer, subject=f"dispute:{dispute.id}", status=dispute.status
     )
+
+
+def low_confidence(turn: Turn) -> bool:
+    """Whether the newest machine score of the turn is a close call on some dimension."""
+    score = turn.machine_score
+    low, high = LOW_CONFIDENCE
+    return bool(score) and any(low <= d.probability <= high for d in score.dimensions)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    attempt: Attempt
+    #: Agent turns whose newest score is a close call.
+    low: int
+    #: Agent turns a trainer reviewed, of ``turns``.
+    reviewed: int
+    turns: int
+    #: The attempt has an open dispute.
+    disputed: bool
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    page: int
+    has_next: bool
+
+
+def review_queue(
+    *,
+    team_id: int | None = None,
+    slug: str | None = None,
+    only_low: bool = False,
+    only_disputed: bool = False,
+    page: int = 1,
+) -> QueuePage:
+    """Finished attempts for review, a page at a time: those with an open dispute first (a
+    trainee is waiting), then the newest."""
+    page = max(page, 1)
+    disputed = (
+        select(Turn.attempt_id)
+        .join(Dispute, Dispute.turn_id == Turn.id)
+        .where(Dispute.status == "open")
+    )
+    query = (
+        select(Attempt)
+        .join(Attempt.user)
+        .where(Attempt.status == "done", Attempt.purpose != "playtest")
+    )
+    if team_id is not None:
+        query = query.where(User.team_id == team_id)
+    if slug:
+        query = query.join(Attempt.scenario).where(ScenarioVersion.slug == slug)
+    if only_disputed:
+        query = query.where(Attempt.id.in_(disputed))
+    if only_low:
+        newest = select(func.max(TurnScore.id)).group_by(TurnScore.turn_id)
+        close = (
+            select(Turn.attempt_id)
+            .join(TurnScore, TurnScore.turn_id == Turn.id)
+            .join(TurnDimensionScore, TurnDimensionScore.score_id == TurnScore.id)
+            .where(
+                TurnScore.id.in_(newest), TurnDimensionScore.probability.between(*LOW_CONFIDENCE)
+            )
+        )
+        query = query.where(Attempt.id.in_(close))
+    query = (
+        query.order_by(
+            case((Attempt.id.in_(disputed), 0), else_=1),
+            Attempt.ended_at.desc(),
+            Attempt.id.desc(),
+        )
+        .offset((page - 1) * QUEUE_PAGE)
+        .limit(QUEUE_PAGE + 1)
+        .options(
+            joinedload(Attempt.user),
+            joinedload(Attempt.scenario),
+            selectinload(Attempt.turns)
+            .selectinload(Turn.scores)
+            .selectinload(TurnScore.dimensions),
+            selectinload(Attempt.turns).selectinload(Turn.reviews),
+        )
+    )
+    attempts = list(db.session.scalars(query).unique())
+    shown = attempts[:QUEUE_PAGE]
+    open_ids = set(db.session.scalars(disputed.where(Turn.attempt_id.in_([a.id for a in shown]))))
+    rows = []
+    for attempt in shown:
+        turns = [t for t in attempt.turns if t.speaker == "agent"]
+        rows.append(
+            QueueRow(
+                attempt=attempt,
+                low=sum(low_confidence(t) for t in turns),
+                reviewed=sum(bool(t.reviews) for t in turns),
+                turns=len(turns),
+                disputed=attempt.id in open_ids,
+            )
+        )
+    return QueuePage(rows, page, has_next=len(attempts) > QUEUE_PAGE)

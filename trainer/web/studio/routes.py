@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from trainer.authored import AuthoredFileError
 from trainer.extensions import db
-from trainer.models import Assignment, Attempt, Dispute, ScenarioVersion, Team, Turn, User
+from trainer.models import Assignment, Attempt, Dispute, Team, User
 from trainer.services import assignments, calibration, practice, reviews, scenarios
 from trainer.services.replies import MAX_REPLY_CHARS
 from trainer.services.scoring import ScoringUnavailable
@@ -32,7 +32,6 @@ from trainer.web.studio.forms import (
 from trainer.web.studio.problems import describe
 
 #: A dimension probability this close to the decision threshold is a low-confidence score.
-LOW_CONFIDENCE = (0.35, 0.65)
 
 
 @bp.get("/")
@@ -196,66 +195,34 @@ def _reviewable(attempt_id: int) -> Attempt:
     return attempt
 
 
-def _low_confidence(turn: Turn) -> bool:
-    score = turn.machine_score
-    low, high = LOW_CONFIDENCE
-    return bool(score) and any(low <= d.probability <= high for d in score.dimensions)
-
-
 @bp.get("/reviews")
 @roles_required("trainer")
 def queue():
     team = request.args.get("team", type=whole_number)
-    slug = request.args.get("scenario") or None
-    only_low = request.args.get("low_confidence") == "1"
-    only_disputed = request.args.get("disputed") == "1"
-    query = (
-        select(Attempt)
-        .join(Attempt.user)
-        .where(Attempt.status == "done", Attempt.purpose != "playtest")
-        .order_by(Attempt.ended_at.desc())
-        .limit(200)
-    )
     if current_user.team_id is not None:
         team = current_user.team_id
-    if team:
-        query = query.where(User.team_id == team)
-    if slug:
-        query = query.join(Attempt.scenario).where(ScenarioVersion.slug == slug)
-    open_disputes = set(
-        db.session.scalars(
-            select(Turn.attempt_id)
-            .join(Dispute, Dispute.turn_id == Turn.id)
-            .where(Dispute.status == "open")
-        )
+    chosen = {
+        "team": team,
+        "scenario": request.args.get("scenario") or None,
+        "low_confidence": request.args.get("low_confidence") == "1",
+        "disputed": request.args.get("disputed") == "1",
+    }
+    result = reviews.review_queue(
+        team_id=team,
+        slug=chosen["scenario"],
+        only_low=chosen["low_confidence"],
+        only_disputed=chosen["disputed"],
+        page=request.args.get("page", type=whole_number) or 1,
     )
-    rows = []
-    for attempt in db.session.scalars(query):
-        turns = [t for t in attempt.turns if t.speaker == "agent"]
-        low = sum(_low_confidence(t) for t in turns)
-        disputed = attempt.id in open_disputes
-        if (only_low and not low) or (only_disputed and not disputed):
-            continue
-        rows.append(
-            {
-                "attempt": attempt,
-                "low": low,
-                "disputed": disputed,
-                "reviewed": sum(bool(t.reviews) for t in turns),
-                "turns": len(turns),
-            }
-        )
+    args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "studio/queue.html",
-        rows=rows,
+        result=result,
+        newer=url_for("studio.queue", **args, page=result.page - 1) if result.page > 1 else None,
+        older=url_for("studio.queue", **args, page=result.page + 1) if result.has_next else None,
         teams=db.session.scalars(select(Team).order_by(Team.name)).all(),
         slugs=scenarios.all_slugs(),
-        chosen={
-            "team": team,
-            "scenario": slug,
-            "low_confidence": only_low,
-            "disputed": only_disputed,
-        },
+        chosen=chosen,
     )
 
 
@@ -270,7 +237,7 @@ def review_attempt(attempt_id: int):
         turns=turns,
         effective={t.id: reviews.effective(t) for t in turns},
         disputes={t.id: reviews.disputes_of(t) for t in turns},
-        low={t.id for t in turns if _low_confidence(t)},
+        low={t.id for t in turns if reviews.low_confidence(t)},
         form=ReviewForm(formdata=None),
         settle=SettleForm(formdata=None),
         dimensions=DIMENSIONS,
