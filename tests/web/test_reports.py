@@ -783,6 +783,10 @@ def test_the_scorecard_names_the_dimensions_in_the_readers_language(app, client,
     assert "<h2>Empati</h2>" in page and "<h2>Fokus solusi</h2>" in page
     assert "<h2>Empathy</h2>" not in page
     assert ">0 · Di bawah dasar</text>" in page  # the charts too
+    # What to practise next: the weakest dimension's average per scenario, by its name there too.
+    practise = page[page.index('id="next-title"') :]
+    assert re.search(r"·\s+(Empati|Validasi|Fokus solusi) \d", practise)
+    assert not re.search(r"·\s+(empathy|validation|solution) \d", practise)
     assert 'fill="#1d2733">Fokus solusi</text>' in page  # the trend's legend
     agreement = client.get("/studio/agreement").get_data(as_text=True)
     assert "<td>Validasi</td>" in agreement and "<td>Tingkat layanan</td>" in agreement

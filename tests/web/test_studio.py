@@ -189,6 +189,7 @@ def test_review_in_the_browser_keeps_the_machine_score_beside(app, client, make_
     login(client, make_user("trainer"))
     page = client.get(f"/studio/attempts/{attempt}").get_data(as_text=True)
     assert "Machine" in page and "fake-1" in page
+    assert '<th scope="row">Solution focus</th>' in page  # the rubric's title, not "solution"
     response = post(
         client,
         f"/studio/attempts/{attempt}/turns/1/review",
