@@ -190,6 +190,7 @@ def test_review_in_the_browser_keeps_the_machine_score_beside(app, client, make_
     page = client.get(f"/studio/attempts/{attempt}").get_data(as_text=True)
     assert "Machine" in page and "fake-1" in page
     assert '<th scope="row">Solution focus</th>' in page  # the rubric's title, not "solution"
+    assert '<th scope="row">Service level</th>' in page
     response = post(
         client,
         f"/studio/attempts/{attempt}/turns/1/review",
