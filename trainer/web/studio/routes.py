@@ -31,8 +31,6 @@ from trainer.web.studio.forms import (
 )
 from trainer.web.studio.problems import describe
 
-#: A dimension probability this close to the decision threshold is a low-confidence score.
-
 
 @bp.get("/")
 @roles_required("trainer")
@@ -208,7 +206,7 @@ def queue():
         "disputed": request.args.get("disputed") == "1",
     }
     result = reviews.review_queue(
-        team_id=team,
+        team_id=team or None,
         slug=chosen["scenario"],
         only_low=chosen["low_confidence"],
         only_disputed=chosen["disputed"],
