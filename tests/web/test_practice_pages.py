@@ -9,10 +9,19 @@ import pytest
 from tests.web.conftest import csrf_token
 from trainer.extensions import db
 from trainer.models import Attempt, Turn
+from trainer.web.practice import routes as practice_routes
 
 GOOD = "Great reply. I am so sorry; I will send a technician today and call you at five."
 SLUG = "telco-outage-home-office"
 KEY = re.compile(r'name="key" type="hidden" value="([0-9a-f]+)"')
+
+
+def url_id(url: str) -> int:
+    return int(url.rsplit("/", 1)[1])
+
+
+def linked_attempts(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'href="/practice/attempts/(\d+)"', page)]
 
 
 def start(client, slug=SLUG) -> str:
@@ -184,6 +193,59 @@ def test_history_shows_only_my_attempts(app, client, agent, make_user):
     page = client.get("/practice/history").get_data(as_text=True)
     assert total == 2
     assert page.count("/practice/attempts/") == 1
+
+
+def test_history_pages_from_the_newest(app, client, agent, monkeypatch):
+    monkeypatch.setattr(practice_routes, "HISTORY_PAGE", 2)
+    urls = [start(client) for _ in range(3)]
+    first = client.get("/practice/history").text
+    assert linked_attempts(first) == [url_id(urls[2]), url_id(urls[1])]
+    older = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    assert older == f"/practice/history?before={url_id(urls[1])}"
+    second = client.get(older).text
+    assert linked_attempts(second) == [url_id(urls[0])]
+    assert 'rel="next"' not in second and 'href="/practice/history">Newest<' in second
+    beyond = client.get(f"/practice/history?before={url_id(urls[0])}").text
+    assert "No older attempts." in beyond and "No attempts yet." not in beyond
+    assert client.get("/practice/history?before=x").text.count("/practice/attempts/") == 2
+
+
+def test_my_record_on_the_list_and_the_briefing(app, client, agent, make_user):
+    def card(page: str) -> str:
+        return page.split(f'href="/practice/scenarios/{SLUG}"', 1)[1].split("</li>", 1)[0]
+
+    assert "Not tried yet" in card(client.get("/practice/").text)
+    url = start(client)
+    listed = card(client.get("/practice/").text)
+    assert "1 attempt ·" in listed and "none finished yet" in listed
+    assert f'href="{url}">continue<' in listed
+    briefing = client.get(f"/practice/scenarios/{SLUG}").text
+    assert f'href="{url}">Continue your conversation<' in briefing
+    assert "Start a new conversation" in briefing
+    other = make_user("agent")
+    with app.app_context():
+        from trainer.services import practice, scenarios
+
+        mine = db.session.get(Attempt, url_id(url))
+        mine.status, mine.service_level = "done", 3  # this scenario's target
+        version = scenarios.active_version(SLUG)
+        for level, user, purpose in ((4, other, "practice"), (4, agent, "playtest")):
+            attempt = practice.start_attempt(db.session.get(type(user), user.id), version)
+            attempt.status, attempt.service_level, attempt.purpose = "done", level, purpose
+        db.session.commit()
+        records = practice.scenario_records(db.session.get(type(agent), agent.id))
+    # Neither a colleague's attempt nor a play-test counts toward my record.
+    assert records == {SLUG: practice.ScenarioRecord(1, 3, None)}
+    listed = card(client.get("/practice/").text)
+    assert "3 · Service Excellence" in listed and "target reached" in listed
+    assert "continue" not in listed
+    briefing = client.get(f"/practice/scenarios/{SLUG}").text
+    assert "Continue your conversation" not in briefing and "Start the conversation" in briefing
+    scorecard = client.get(f"/reports/agents/{agent.id}").text
+    assert 'id="attempts">1</strong> attempt (1 finished)' in scorecard  # one, not "1 attempts"
+    start(client)
+    listed = card(client.get("/practice/?lang=id").text)
+    assert "2 percobaan" in listed and "lanjutkan" in listed
 
 
 def test_reply_form_post_without_csrf_is_refused(client, agent):

@@ -364,7 +364,8 @@ def test_the_page_shows_the_api_figures(app, client, token_for, seeded):
         assert f'id="agent-attempt-level-{level}">{count}<' in html
     assert f'id="agent-csat">{card["metrics"]["csat"]:.2f}<' in html
     assert f'id="agent-fcr">{100 * card["metrics"]["fcr_rate"]:.0f}%<' in html
-    assert f'id="attempts">{card["attempts"]}<' in html
+    n = card["attempts"]
+    assert f'id="attempts">{n}</strong> {"attempt" if n == 1 else "attempts"} (' in html
     assert 'id="weakest">Validation<' in html
     assert "<svg" in html and "<script" not in html  # the charts are server-rendered SVG
     assert "reports.css" in html

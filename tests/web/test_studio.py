@@ -319,6 +319,9 @@ def test_the_queue_pages_puts_open_disputes_first_and_filters_every_attempt(
     assert queued(trainer, "?low_confidence=1") == [middle]
     assert queued(trainer, "?disputed=1") == [oldest]
     assert queued(trainer, "?page=9") == []
+    # The scenario filter names each scenario by its title.
+    page = trainer.get("/studio/reviews").text
+    assert f'<option value="{SLUG}" >Internet down for three days' in page
 
 
 def test_agreement_page_and_api(app, client, make_user, token_for):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from trainer.core.metrics import attempt_metrics
 from trainer.core.scenario import Scenario
@@ -367,6 +368,39 @@ def attempts_of(user: User) -> list[Attempt]:
             select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.started_at.desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class ScenarioRecord:
+    """A player's own record on one scenario, over all its versions (play-tests left out)."""
+
+    #: Attempts started, finished or not.
+    attempts: int
+    #: The best service level of a finished attempt; None before one ends.
+    best_level: int | None
+    #: The newest attempt still going on, to pick up again; None when every attempt is over.
+    open_attempt_id: int | None
+
+
+def scenario_records(user: User, slug: str | None = None) -> dict[str, ScenarioRecord]:
+    """The user's record per scenario slug (of one, when ``slug`` is given), for the scenarios
+    they have tried."""
+    done = Attempt.status == "done"
+    query = (
+        select(
+            ScenarioVersion.slug,
+            func.count(Attempt.id),
+            func.max(case((done, Attempt.service_level))),
+            func.max(case((~done, Attempt.id))),
+        )
+        .join(ScenarioVersion, Attempt.scenario_version_id == ScenarioVersion.id)
+        .where(Attempt.user_id == user.id, Attempt.purpose != "playtest")
+        .group_by(ScenarioVersion.slug)
+    )
+    if slug is not None:
+        query = query.where(ScenarioVersion.slug == slug)
+    rows = db.session.execute(query)
+    return {key: ScenarioRecord(n, best, open_id) for key, n, best, open_id in rows}
 
 
 def can_view(user: User, attempt: Attempt) -> bool:

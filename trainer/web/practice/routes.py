@@ -32,6 +32,9 @@ from trainer.web.practice import bp
 from trainer.web.practice.forms import ActionForm, DisputeForm, ReplyForm, new_key
 from trainer.web.scorer import kit, rubric
 
+#: Attempts on one page of a player's history.
+HISTORY_PAGE = 50
+
 
 def trainee_message(
     code: str, fallback: str, *, reason: str | None = None, turn: int | None = None
@@ -86,6 +89,7 @@ def index():
     return render_template(
         "practice/index.html",
         versions=versions,
+        records=practice.scenario_records(current_user),
         sectors=scenarios.sectors(),
         chosen={"language": language, "sector": sector, "difficulty": difficulty},
     )
@@ -101,6 +105,7 @@ def scenario(slug: str):
         scenario=scenarios.scenario_of(version),
         form=ActionForm(),
         can_play=current_user.role in practice.PLAYERS,
+        record=practice.scenario_records(current_user, slug).get(slug),
     )
 
 
@@ -243,7 +248,14 @@ def abandon(attempt_id: int):
 @bp.get("/history")
 @login_required
 def history():
-    return render_template("practice/history.html", attempts=practice.attempts_of(current_user))
+    before = request.args.get("before", type=whole_number)
+    attempts, older = practice.attempt_page(current_user, before=before, limit=HISTORY_PAGE)
+    return render_template(
+        "practice/history.html",
+        attempts=attempts,
+        newest=url_for("practice.history") if before is not None else None,
+        older=url_for("practice.history", before=older) if older is not None else None,
+    )
 
 
 @bp.get("/my-data.json")

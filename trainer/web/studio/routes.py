@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from trainer.authored import AuthoredFileError
 from trainer.extensions import db
 from trainer.models import Assignment, Attempt, Dispute, Team, User
-from trainer.services import assignments, calibration, practice, reviews, scenarios
+from trainer.services import assignments, calibration, practice, reviews, scenarios, scorecards
 from trainer.services.replies import MAX_REPLY_CHARS
 from trainer.services.scoring import ScoringUnavailable
 from trainer.vocabulary import DIMENSIONS
@@ -218,8 +218,7 @@ def queue():
         result=result,
         newer=url_for("studio.queue", **args, page=result.page - 1) if result.page > 1 else None,
         older=url_for("studio.queue", **args, page=result.page + 1) if result.has_next else None,
-        teams=db.session.scalars(select(Team).order_by(Team.name)).all(),
-        slugs=scenarios.all_slugs(),
+        options=scorecards.filter_options(),
         chosen=chosen,
     )
 
