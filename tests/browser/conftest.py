@@ -29,6 +29,8 @@ CHROMIUM_ARGS = [
 ]
 STARTUP_SECONDS = 90
 ACCOUNT_LINE = re.compile(r"^\s*(agent|trainer|hr|admin)\s+(\S+@\S+)\s+(\S+)\s*$")
+#: The briefing's start button; "a new" one while the agent has a conversation open there.
+START_BUTTON = re.compile(r"^Start (the|a new) conversation$")
 
 
 def _answers_200(url: str) -> bool:

@@ -12,6 +12,8 @@ from importlib.resources import files
 
 import pytest
 
+from tests.browser.conftest import START_BUTTON
+
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SLUG = "telco-outage-home-office"
 #: A first reply that leaves room to improve, so the feedback panel shows every part.
@@ -100,7 +102,7 @@ def visit(page, target) -> str:
 def play_one_reply(page):
     """The chat page as a trainee sees it: before the first reply, then with its feedback."""
     page.goto(f"/practice/scenarios/{SLUG}")
-    page.get_by_role("button", name="Start the conversation").click()
+    page.get_by_role("button", name=START_BUTTON).click()
     page.wait_for_selector("#reply-form")
     yield page.url
     page.fill("textarea#reply", FLAT)
@@ -151,7 +153,7 @@ def test_a_reply_can_be_written_and_sent_with_the_keyboard_alone(browser, live_s
     try:
         page = log_in(context, live_server, "agent")
         page.goto(f"/practice/scenarios/{SLUG}")
-        page.get_by_role("button", name="Start the conversation").focus()
+        page.get_by_role("button", name=START_BUTTON).focus()
         page.keyboard.press("Enter")
         page.wait_for_selector("#reply-form")
         for _ in range(60):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import START_BUTTON
 from trainer.core.scenario import load_scenario
 
 SLUG = "telco-outage-home-office"
@@ -55,7 +56,7 @@ def test_agent_plays_a_scenario_to_the_end_and_reads_the_summary(browser, live_s
         assert page.locator(f"ul.scenarios li a[href='/practice/scenarios/{SLUG}']").count() == 1
 
         page.goto(f"/practice/scenarios/{SLUG}")
-        page.get_by_role("button", name="Start the conversation").click()
+        page.get_by_role("button", name=START_BUTTON).click()
         page.wait_for_url(re.compile(r"/practice/attempts/\d+$"))
         page.wait_for_selector("#reply-form")
         page.evaluate("window.__marker = 1")

@@ -10,7 +10,7 @@ from trainer.app import create_app
 from trainer.cli import cli
 from trainer.extensions import db
 from trainer.models import Attempt, ScenarioVersion, Turn, User
-from trainer.services import accounts
+from trainer.services import accounts, assignments
 
 SCENARIO_FILES = len(list((ROOT / "scenarios").glob("*.yaml")))
 
@@ -49,6 +49,10 @@ def test_setup_creates_demo_accounts_once_and_syncs_new_versions_only(database):
         finished = db.session.query(Attempt).filter(Attempt.status == "done").count()
         assert finished > 0  # the demo colleagues' history
         assert accounts.find_user("trainer@demo.local").team is None
+        # Something to do on the demo agent's assignments page: one of each mode, not yet due.
+        due = assignments.assignments_for(agent)
+        assert sorted(s.assignment.mode for s in due) == ["certification", "practice"]
+        assert not any(s.overdue or s.done for s in due)
         db.engine.dispose()
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 
 from trainer.extensions import db
-from trainer.models import Assignment, Attempt, Team, User, utcnow
+from trainer.models import Assignment, Attempt, ScenarioVersion, Team, User, utcnow
 from trainer.services import audit, practice, scenarios
 
 MODES = ("practice", "certification")
@@ -23,6 +23,8 @@ class AssignmentError(ValueError):
 @dataclass(frozen=True)
 class AssignmentStatus:
     assignment: Assignment
+    #: The scenario's active version (None once it is retired).
+    version: ScenarioVersion | None
     attempts_used: int
     best_level: int | None
     overdue: bool
@@ -93,7 +95,12 @@ def assignments_for(user: User) -> list[AssignmentStatus]:
         done = best is not None and version is not None and best >= version.target_level
         statuses.append(
             AssignmentStatus(
-                assignment, used, best, overdue=not done and assignment.due_at < now, done=done
+                assignment,
+                version,
+                used,
+                best,
+                overdue=not done and assignment.due_at < now,
+                done=done,
             )
         )
     return statuses

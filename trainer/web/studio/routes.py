@@ -349,6 +349,10 @@ def assignment_list():
     query = select(Assignment).order_by(Assignment.due_at.desc())
     if current_user.team_id is not None:
         query = query.where(Assignment.trainer_id == current_user.id)
+    rows = db.session.scalars(query).all()
     return render_template(
-        "studio/assignments.html", form=form, rows=db.session.scalars(query).all()
+        "studio/assignments.html",
+        form=form,
+        rows=rows,
+        titles=scenarios.titles(sorted({a.scenario_slug for a in rows})),
     )
