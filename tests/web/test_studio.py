@@ -426,6 +426,39 @@ def test_assignments_and_certification(app, client, make_user, token_for):
     assert "No attempts are left" in agent_client.get("/practice/assignments").text
 
 
+@BOTH  # grouped and filtered in SQL
+def test_assignment_progress_counts_the_team_as_it_is_now(app, client, make_user):
+    from trainer.services import assignments, practice
+
+    done, behind, idle, gone = (make_user("agent", team="Green").id for _ in range(4))
+    trainer = make_user("trainer")
+    with app.app_context():
+        users = {i: db.session.get(User, i) for i in (done, behind, idle, gone)}
+        users[gone].active = False  # left the company: no longer counted
+        boss = db.session.get(User, trainer.id)
+        yesterday, tomorrow = utcnow() - timedelta(days=1), utcnow() + timedelta(days=1)
+        team = assignments.assign(boss, SLUG, "practice", yesterday, team=users[done].team)
+        solo = assignments.assign(boss, SLUG, "practice", tomorrow, user=users[done])
+        left = assignments.assign(boss, SLUG, "practice", tomorrow, user=users[gone])
+        version = scenarios.active_version(SLUG)
+        for user_id, level in ((done, 3), (behind, 1), (behind, None)):  # 3 is the target
+            attempt = practice.start_attempt(users[user_id], version)
+            attempt.assignment_id, attempt.service_level = team.id, level
+        db.session.flush()
+        progress = assignments.progress([team, solo, left])
+        # A fresh assignment counts nothing yet; one for an inactive agent is for nobody.
+        assert progress == {
+            team.id: assignments.AssignmentProgress(agents=3, started=2, done=1, overdue=2),
+            solo.id: assignments.AssignmentProgress(agents=1, started=0, done=0, overdue=0),
+            left.id: assignments.AssignmentProgress(agents=0, started=0, done=0, overdue=0),
+        }
+        db.session.commit()
+    login(client, trainer)
+    page = client.get("/studio/assignments").text
+    assert "1 of 3 agents reached the target" in page and "2 overdue</strong>" in page
+    assert "0 of 1 agent reached the target" in page
+
+
 def test_a_team_trainer_assigns_only_to_their_team(app, make_user):
     from trainer.services import assignments
 

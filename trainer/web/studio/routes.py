@@ -355,4 +355,5 @@ def assignment_list():
         form=form,
         rows=rows,
         titles=scenarios.titles(sorted({a.scenario_slug for a in rows})),
+        progress=assignments.progress(rows),
     )
