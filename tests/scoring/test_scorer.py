@@ -100,6 +100,17 @@ def test_please_wait_is_basic_service_at_most(scorer, reply):
     assert scorer.score(reply, context=OUTAGE).service_level <= 1
 
 
+@pytest.mark.parametrize(
+    "reply",
+    ["I understand. Please wait, we will check it.", "Please wait while we look into the outage."],
+)
+def test_a_flat_please_wait_is_basic_service_not_a_brush_off(scorer, reply):
+    # GUIDE.md: flat and procedural is level 1; dismissive is for "just wait", "it's only...".
+    result = scorer.score(reply, context=OUTAGE)
+    assert result.service_level == 1 and "dismissive" not in result.flags
+    assert "dismissive" in scorer.score("Just wait, it'll come back.", context=OUTAGE).flags
+
+
 def test_off_context_reply_is_flagged_and_gets_no_solution_credit(scorer):
     result = scorer.score(OFF_CONTEXT, context=OUTAGE)
     assert "off_context" in result.flags
