@@ -57,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from trainer.web import register
 
     register(app)
+    app.before_request(_remember_language)
     app.after_request(_security_headers)
     if app.config["TRAINER_PROXY_COUNT"]:
         proxies = app.config["TRAINER_PROXY_COUNT"]
@@ -64,11 +65,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _locale() -> str | None:
-    """?lang=en|id, remembered in the session, wins over the Accept-Language header."""
-    if request.args.get("lang") in ("en", "id"):
+UI_LANGUAGES = ("en", "id")
+
+
+def _remember_language() -> None:
+    """?lang=en|id on any page, a redirect included, is remembered in the session (the API,
+    cookieless and in English, keeps none)."""
+    if request.blueprint != "api" and request.args.get("lang") in UI_LANGUAGES:
         session["lang"] = request.args["lang"]
-    return session.get("lang") or request.accept_languages.best_match(["en", "id"])
+
+
+def _locale() -> str | None:
+    """The remembered ?lang= choice wins over the Accept-Language header."""
+    chosen = request.args.get("lang")
+    if chosen in UI_LANGUAGES:
+        return chosen
+    return session.get("lang") or request.accept_languages.best_match(list(UI_LANGUAGES))
 
 
 def _security_headers(response):

@@ -141,6 +141,12 @@ def test_the_language_links_are_remembered_in_the_session(client):
     assert "Masuk" not in html
 
 
+def test_a_language_chosen_on_a_redirect_is_remembered(client):
+    # "/" only redirects to the login page: no text is translated there, yet the choice holds.
+    assert client.get("/?lang=id").status_code == 302
+    assert '<html lang="id">' in client.get("/auth/login").text
+
+
 def test_an_unknown_lang_is_ignored(client):
     html = client.get("/auth/login?lang=fr", headers={"Accept-Language": "id"}).get_data(
         as_text=True
