@@ -411,6 +411,7 @@ def test_assignments_and_certification(app, client, make_user, token_for):
     ).json
     assert first["feedback"] is None and first["scores"] is None and first["certification"]
     assert "feedback at the end of the certification" in agent_client.get(url).text
+    assert '<span class="tag">certification</span>' in agent_client.get("/practice/history").text
     last = play(agent_client, headers, attempt_id, GOOD)
     assert last["feedback"] is not None and last["outcome"] == "resolved"
     with app.app_context():
