@@ -214,10 +214,16 @@ def test_my_record_on_the_list_and_the_briefing(app, client, agent, make_user):
     def card(page: str) -> str:
         return page.split(f'href="/practice/scenarios/{SLUG}"', 1)[1].split("</li>", 1)[0]
 
+    def shown(progress: str) -> list[str]:
+        page = client.get(f"/practice/?progress={progress}").text
+        return re.findall(r'href="/practice/scenarios/([^"]+)"', page)
+
     assert "Not tried yet" in card(client.get("/practice/").text)
+    assert SLUG in shown("new") and shown("below") == shown("reached") == []
     url = start(client)
     listed = card(client.get("/practice/").text)
     assert "1 attempt ·" in listed and "none finished yet" in listed
+    assert shown("below") == [SLUG] and SLUG not in shown("new")
     assert f'href="{url}">continue<' in listed
     briefing = client.get(f"/practice/scenarios/{SLUG}").text
     assert f'href="{url}">Continue your conversation<' in briefing
@@ -239,6 +245,7 @@ def test_my_record_on_the_list_and_the_briefing(app, client, agent, make_user):
     listed = card(client.get("/practice/").text)
     assert "3 · Service Excellence" in listed and "target reached" in listed
     assert "continue" not in listed
+    assert shown("reached") == [SLUG] and shown("below") == []
     briefing = client.get(f"/practice/scenarios/{SLUG}").text
     assert "Continue your conversation" not in briefing and "Start the conversation" in briefing
     scorecard = client.get(f"/reports/agents/{agent.id}").text

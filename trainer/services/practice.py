@@ -381,6 +381,19 @@ class ScenarioRecord:
     #: The newest attempt still going on, to pick up again; None when every attempt is over.
     open_attempt_id: int | None
 
+    def reached(self, target: int) -> bool:
+        return self.best_level is not None and self.best_level >= target
+
+
+#: Where a player stands on a scenario: not tried, tried but below its target, target reached.
+PROGRESS = ("new", "below", "reached")
+
+
+def progress(record: ScenarioRecord | None, target: int) -> str:
+    if record is None:
+        return "new"
+    return "reached" if record.reached(target) else "below"
+
 
 def scenario_records(user: User, slug: str | None = None) -> dict[str, ScenarioRecord]:
     """The user's record per scenario slug (of one, when ``slug`` is given), for the scenarios

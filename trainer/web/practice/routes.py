@@ -85,13 +85,26 @@ def index():
     language = request.args.get("language") or None
     sector = request.args.get("sector") or None
     difficulty = request.args.get("difficulty", type=whole_number)
+    standing = request.args.get("progress") or None
     versions = scenarios.playable(language=language, sector=sector, difficulty=difficulty)
+    records = practice.scenario_records(current_user)
+    if standing in practice.PROGRESS:
+        versions = [
+            v
+            for v in versions
+            if practice.progress(records.get(v.slug), v.target_level) == standing
+        ]
     return render_template(
         "practice/index.html",
         versions=versions,
-        records=practice.scenario_records(current_user),
+        records=records,
         sectors=scenarios.sectors(),
-        chosen={"language": language, "sector": sector, "difficulty": difficulty},
+        chosen={
+            "language": language,
+            "sector": sector,
+            "difficulty": difficulty,
+            "progress": standing,
+        },
     )
 
 
