@@ -251,6 +251,8 @@ def test_dispute_accepted_becomes_an_override_and_the_trainee_sees_it(
     login(trainer_client, make_user("trainer"))
     review_page = f"/studio/attempts/{attempt}"
     assert "I explained the terms kindly" in trainer_client.get(review_page).text
+    assert "Sanggahan (terbuka)" in trainer_client.get(f"{review_page}?lang=id").text
+    trainer_client.get(f"{review_page}?lang=en")
     assert "disputed" in trainer_client.get("/studio/reviews?disputed=1").text
     post(
         trainer_client,
@@ -265,6 +267,8 @@ def test_dispute_accepted_becomes_an_override_and_the_trainee_sees_it(
         assert reviews.effective(turn).levels["solution"] == 2
         assert turn.review.dispute_id == dispute_id
     assert "accepted" in client.get(url).text and "fair point" in client.get(url).text
+    # The status is in the trainee's language; the API keeps the stored value.
+    assert "<strong>diterima</strong>" in client.get(f"{url}?lang=id").text
 
 
 def test_dispute_rejected_and_the_window(app, client, make_user, token_for):

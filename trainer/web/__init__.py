@@ -68,6 +68,7 @@ def register(app: Flask) -> None:
     app.add_template_global(terms.SERVICE_LEVEL_NAMES, "service_levels")
     app.add_template_global(terms.LANGUAGES, "languages")
     app.add_template_global(terms.OUTCOMES, "outcomes")
+    app.add_template_global(terms.DISPUTE_STATUSES, "dispute_statuses")
     app.add_template_global(terms.PURPOSES, "purposes")
     app.add_template_global(terms.scale_title)
     app.add_template_global(terms.level_descriptor)

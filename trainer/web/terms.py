@@ -18,6 +18,8 @@ PURPOSES = {
     "certification": _l("certification"),
     "playtest": _l("play-test"),
 }
+#: Where a dispute of a score stands (the API keeps the stored value).
+DISPUTE_STATUSES = {"open": _l("open"), "accepted": _l("accepted"), "rejected": _l("rejected")}
 #: The service ladder's names (marked for the catalogue in trainer.vocabulary).
 SERVICE_LEVEL_NAMES = {level: _l(name) for level, name in SERVICE_LEVELS.items()}
 
