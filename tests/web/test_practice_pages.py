@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.web.conftest import csrf_token
+from tests.web.test_database import BOTH
 from trainer.extensions import db
 from trainer.models import Attempt, Turn
 from trainer.web.practice import routes as practice_routes
@@ -195,6 +196,7 @@ def test_history_shows_only_my_attempts(app, client, agent, make_user):
     assert page.count("/practice/attempts/") == 1
 
 
+@BOTH  # keyset paging in SQL
 def test_history_pages_from_the_newest(app, client, agent, monkeypatch):
     monkeypatch.setattr(practice_routes, "HISTORY_PAGE", 2)
     urls = [start(client) for _ in range(3)]
@@ -210,6 +212,7 @@ def test_history_pages_from_the_newest(app, client, agent, monkeypatch):
     assert client.get("/practice/history?before=x").text.count("/practice/attempts/") == 2
 
 
+@BOTH  # grouped in SQL
 def test_my_record_on_the_list_and_the_briefing(app, client, agent, make_user):
     def card(page: str) -> str:
         return page.split(f'href="/practice/scenarios/{SLUG}"', 1)[1].split("</li>", 1)[0]
