@@ -22,7 +22,7 @@ from statistics import mean
 import pypdf
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.web.conftest import ROOT, login
 from trainer.cli import cli
@@ -751,6 +751,25 @@ def test_demo_data_reports_agree_with_the_turns(app):
         assert purposes == {"practice", "certification", "playtest"}
         again = seed_demo_data(agents=2, attempts=2, seed=4, password_hash="x")  # adds, no clash
         assert again.agents == 2
+
+
+def test_demo_data_has_no_future(app):
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    with app.app_context():
+        seed_demo_data(agents=6, attempts=40, seed=5, password_hash="x", now=now)
+        db.session.flush()
+        latest = [
+            db.session.scalar(select(func.max(column)))
+            for column in (
+                Attempt.started_at,
+                Attempt.ended_at,
+                Turn.created_at,
+                TurnScore.created_at,
+                TurnReview.created_at,
+            )
+        ]
+        # Re-scores come a day and reviews two days after the reply: none of them after now.
+        assert all(at is not None and at <= now for at in latest), latest
 
 
 def test_demo_data_and_bench_commands(tmp_path, monkeypatch):

@@ -188,6 +188,10 @@ def _next_number(prefix: str) -> int:
     return max(numbers, default=0) + 1
 
 
+#: The latest an attempt starts before now, so that its turns, re-scores and reviews are past.
+AFTERMATH = timedelta(days=3)
+
+
 def seed_demo_data(
     *,
     agents: int = 50,
@@ -261,7 +265,9 @@ def seed_demo_data(
     ]
     agent_ids = _insert_returning(User, agent_rows)
 
-    period = timedelta(weeks=weeks).total_seconds()
+    # Attempts start at least AFTERMATH before now: a re-score comes a day after the reply and a
+    # review two days after, and none of them may lie in the future.
+    period = (timedelta(weeks=weeks) - AFTERMATH).total_seconds()
     start = now - timedelta(weeks=weeks)
     attempt_rows: list[dict[str, Any]] = []
     # Per attempt, what its turns will be: (language, [(agent dimension levels, service, flags)]).
