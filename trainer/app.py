@@ -17,6 +17,8 @@ from trainer.services.customers import Customers
 from trainer.services.scoring import ScorerProvider, real_scorer_factory
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: The interface's languages (``?lang=``); the web layer names them (terms.LANGUAGES).
+UI_LANGUAGES = ("en", "id")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -63,9 +65,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         proxies = app.config["TRAINER_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
-
-
-UI_LANGUAGES = ("en", "id")
 
 
 def _remember_language() -> None:
