@@ -20,7 +20,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-from tests.web.conftest import ROOT
+from tests.web.conftest import ROOT, login
 from trainer.scoring.rubric import load_rubric
 from trainer.vocabulary import DIMENSIONS, FLAGS
 
@@ -163,3 +163,14 @@ def test_practice_pages_in_indonesian(client, logged_in, path):
         assert f">{label}<" in html, label
     assert "My history" not in html
     assert "Log out" not in html
+
+
+def test_roles_are_named_in_the_readers_language(app, client, logged_in, make_user):
+    logged_in("agent")
+    assert "Test agent · agen</span>" in client.get("/practice/?lang=id").text  # the header
+    admin = app.test_client()
+    login(admin, make_user("admin"))
+    html = admin.get("/admin/?lang=id").text
+    assert "<td>agen</td>" in html and '<option value="hr" >HR</option>' in html
+    # The option's value stays the stored role, as the API and the CSV give it.
+    assert '<option value="trainer" >pelatih</option>' in html

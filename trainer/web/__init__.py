@@ -69,6 +69,7 @@ def register(app: Flask) -> None:
     app.add_template_global(terms.LANGUAGES, "languages")
     app.add_template_global(terms.OUTCOMES, "outcomes")
     app.add_template_global(terms.DISPUTE_STATUSES, "dispute_statuses")
+    app.add_template_global(terms.ROLE_NAMES, "role_names")
     app.add_template_global(terms.PURPOSES, "purposes")
     app.add_template_global(terms.scale_title)
     app.add_template_global(terms.level_descriptor)

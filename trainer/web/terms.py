@@ -18,6 +18,13 @@ PURPOSES = {
     "certification": _l("certification"),
     "playtest": _l("play-test"),
 }
+#: What a user does here (the API, the CSV and the CLI keep the stored value).
+ROLE_NAMES = {
+    "agent": _l("agent"),
+    "trainer": _l("trainer"),
+    "hr": _l("HR"),
+    "admin": _l("admin"),
+}
 #: Where a dispute of a score stands (the API keeps the stored value).
 DISPUTE_STATUSES = {"open": _l("open"), "accepted": _l("accepted"), "rejected": _l("rejected")}
 #: The service ladder's names (marked for the catalogue in trainer.vocabulary).

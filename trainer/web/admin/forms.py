@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from trainer.models import ROLES
 from trainer.web.forms import Form
+from trainer.web.terms import ROLE_NAMES
 
 NO_TEAM = ""
 
@@ -24,7 +25,9 @@ class UserForm(Form):
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(
-        _l("Role"), choices=[SelectChoice(role, role) for role in ROLES], default="agent"
+        _l("Role"),
+        choices=[SelectChoice(role, ROLE_NAMES[role]) for role in ROLES],
+        default="agent",
     )
     team = SelectField(_l("Team"), choices=[], default=NO_TEAM)
     active = BooleanField(_l("May log in and use API tokens"))
