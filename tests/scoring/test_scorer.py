@@ -124,6 +124,32 @@ def test_off_context_reply_is_flagged_and_gets_no_solution_credit(scorer):
     assert alone.flag_probabilities["off_context"] == 0.0
 
 
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        (
+            "I'm really sorry your internet has been down since yesterday while you work from "
+            "home. I've booked a technician for today between 2 and 4 pm and I'll call you at "
+            "1:30 to confirm.",
+            "Internet saya mati dari kemarin, padahal saya kerja dari rumah. Sudah 3x telepon!",
+        ),
+        (
+            "Mohon maaf atas keterlambatannya kak. Paketnya sudah di hub Bekasi dan dikirim besok "
+            "pagi. Link tracking saya kirim sekarang ya.",
+            "My order still hasn't arrived after a week, you said 2 days. What's going on?",
+        ),
+    ],
+)
+def test_an_answer_in_the_other_language_is_not_taken_for_off_context(scorer, reply, message):
+    # The English-first encoder puts the two languages far apart whatever they say: such a
+    # reply is judged as if it had no message, not flagged as answering another problem.
+    across = scorer.score(reply, context=message)
+    assert "off_context" not in across.flags and across.relevance is None
+    alone = scorer.score(reply)
+    assert across.dimensions == alone.dimensions
+    assert across.service_level == alone.service_level >= 2
+
+
 def test_typos_and_emoji_keep_the_levels(scorer):
     clean = scorer.score(VALIDATING, context=OUTAGE)
     messy = scorer.score(TYPO_GOOD, context=OUTAGE)

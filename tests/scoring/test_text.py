@@ -11,6 +11,7 @@ from trainer.scoring.text import (
     ReplyError,
     check_reply,
     prepare,
+    readable_context,
     sentence_key,
     sentences,
 )
@@ -223,3 +224,26 @@ def test_appended_injection_or_repetition_changes_nothing(rubric, reply):
 
     for longer in (f"{reply}\n{INJECTION}", f"{reply}\n{reply}"):
         assert words(prepare(longer, rubric)) == words(prepare(reply, rubric))
+
+
+HOME_EN = "My internet is down and I work at home."
+HOME_ID = "Internet saya mati dari kemarin."
+
+
+@pytest.mark.parametrize(
+    ("reply", "message", "read"),
+    [
+        # Both clearly English, both clearly Indonesian: the message is read.
+        ("I've booked a technician for you.", HOME_EN, True),
+        ("Saya sudah jadwalkan teknisi untuk Bapak.", HOME_ID, True),
+        # Each clearly in a different language: the encoder cannot compare them.
+        ("I've booked a technician for you.", HOME_ID, False),
+        ("Saya sudah jadwalkan teknisi untuk Bapak.", HOME_EN, False),
+        # Too short or mixed to tell: read as before.
+        ("Ok, noted.", HOME_ID, True),
+        ("Baik kak, the technician is on the way ya.", HOME_EN, True),
+    ],
+)
+def test_a_message_in_the_other_language_is_not_read(reply, message, read):
+    assert readable_context(reply, message) == (message if read else "")
+    assert readable_context(reply, "") == ""

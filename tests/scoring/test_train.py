@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -62,6 +65,31 @@ def test_training_is_deterministic_and_loadable(tmp_path, small_corpus, scorer):
     model = read_model(tmp_path / "a", encoder=scorer.encoder)
     result = model.score("I've refunded the double charge; it shows by Friday.", "Charged twice!")
     assert result.model_version == first.model_version
+
+
+#: Trains the small corpus into argv[1] from argv[2], as _train does.
+TRAIN_SCRIPT = """
+import sys
+from dataclasses import replace
+from pathlib import Path
+from trainer.scoring.train import TrainConfig, train
+config = replace(TrainConfig(), folds=2, bank_size=16)
+train(Path(sys.argv[1]), corpus_dir=Path(sys.argv[2]), config=config, show_progress=False)
+"""
+
+
+def test_training_gives_the_same_bytes_in_any_process(tmp_path, small_corpus):
+    # Each process orders a set of strings its own way (hash randomisation); the model must not
+    # depend on it, so that anyone can rebuild models/ exactly.
+    for seed in ("1", "2"):
+        subprocess.run(
+            [sys.executable, "-c", TRAIN_SCRIPT, str(tmp_path / seed), str(small_corpus)],
+            env={**os.environ, "PYTHONHASHSEED": seed, "HF_HUB_OFFLINE": "1"},
+            check=True,
+            capture_output=True,
+        )
+    for name in ("heads.npz", "model_card.json"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
 
 
 def test_changed_data_changes_the_model_version(tmp_path, small_corpus, scorer):

@@ -17,6 +17,7 @@ from trainer.app import create_app
 from trainer.extensions import db
 from trainer.models import User
 from trainer.scoring.scorer import DimensionScore, ScoreResult
+from trainer.scoring.text import readable_context
 from trainer.services import accounts
 from trainer.services.bootstrap import prepare
 
@@ -32,7 +33,8 @@ class FakeScorer:
     """A stand-in for the model in tests about the web: levels from marker words in the reply.
 
     "great reply" scores 3/3/3 and service level 4; "blame" raises the blame flag (level 0);
-    "explode" raises an error as a broken model would; anything else is a flat level 1.
+    "explode" raises an error as a broken model would; anything else is a flat level 1. Like the
+    model, it does not read a customer's message in the other language than the reply.
     """
 
     model_version = "fake-1"
@@ -64,7 +66,7 @@ class FakeScorer:
             model_version=self.model_version,
             rubric_version="rubric-test",
             flag_probabilities={f: 0.9 for f in flags},
-            relevance=0.5 if context else None,
+            relevance=0.5 if readable_context(reply, context.strip()) else None,
             ignored=[],
         )
 

@@ -145,6 +145,25 @@ def test_feedback_is_in_the_trainees_language(client, agent):
     assert "Empati atau Validasi di level 2" in page
 
 
+def test_a_reply_in_another_language_than_the_customers_is_pointed_out(client, agent, token_for):
+    url = start(client, "kartu-atm-terblokir")  # an Indonesian customer
+    english = "I am so sorry, I will unblock your card today and call you back at five."
+    page = send(client, url, english, follow_redirects=True).text
+    note = "You replied in English, but this customer writes in Indonesian."
+    assert note in page
+    client.get("/practice/?lang=id")
+    page = send(client, url, "Mohon maaf Pak, kartu Bapak saya buka hari ini ya.").text
+    page = client.get(url).text
+    assert "Anda membalas dalam bahasa Inggris" in page and page.count("Anda membalas") == 1
+    attempt = client.post(
+        "/api/v1/attempts", json={"scenario": "kartu-atm-terblokir"}, headers=token_for(agent)
+    ).json
+    turn = client.post(
+        f"/api/v1/attempts/{attempt['id']}/turns", json={"reply": english}, headers=token_for(agent)
+    ).json
+    assert turn["feedback"]["reply_language"] == "en"
+
+
 def test_the_api_keeps_the_services_english(client, agent, token_for):
     headers = {**token_for(agent), "Accept-Language": "id"}
     attempt = client.post("/api/v1/attempts", json={"scenario": SLUG}, headers=headers).json

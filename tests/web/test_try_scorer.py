@@ -54,6 +54,15 @@ def test_the_next_rung_of_the_ladder_is_named(client, logged_in):
     assert "For level" not in best  # nothing above level 4
 
 
+def test_a_message_in_the_other_language_is_said_to_be_unread(client, logged_in):
+    logged_in("trainer")
+    note = "is in the other language than the reply, so the scorer judged the reply alone"
+    reply = "I have unblocked your card and the bank will call you today."
+    assert note in score(client, reply, "Kartu saya terblokir, saya tidak bisa ambil uang!").text
+    assert note not in score(client, reply, "My card is blocked and I cannot get any cash!").text
+    assert note not in score(client, reply).text
+
+
 def test_an_empty_reply_is_refused_with_a_message(client, logged_in):
     logged_in("trainer")
     response = score(client, "   ")

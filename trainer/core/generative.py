@@ -15,6 +15,7 @@ from pathlib import Path
 
 from trainer.core.scenario import Scenario
 from trainer.core.simulator import CustomerState, mood_band, shown_mood
+from trainer.language import word_counts
 
 MAX_NEW_TOKENS = 60
 MIN_WORDS, MAX_WORDS = 3, 45
@@ -33,68 +34,6 @@ _AGENT = re.compile(
     re.I | re.M,
 )
 _ROLE_MARK = re.compile(r"^\s*(customer|pelanggan|agent|cs|system|user|assistant)\s*:", re.I | re.M)
-_ID_WORDS = frozenset(
-    [
-        "yang",
-        "saya",
-        "sy",
-        "aku",
-        "gak",
-        "nggak",
-        "tidak",
-        "ini",
-        "itu",
-        "udah",
-        "sudah",
-        "kak",
-        "pak",
-        "bu",
-        "dan",
-        "di",
-        "ke",
-        "kok",
-        "dong",
-        "sih",
-        "aja",
-        "kalau",
-        "kalo",
-        "mau",
-        "bisa",
-        "belum",
-        "lagi",
-        "ya",
-        "juga",
-        "karena",
-        "buat",
-        "untuk",
-    ]
-)
-_EN_WORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "i",
-        "my",
-        "you",
-        "your",
-        "is",
-        "are",
-        "was",
-        "it",
-        "this",
-        "that",
-        "to",
-        "of",
-        "for",
-        "not",
-        "no",
-        "with",
-        "have",
-        "be",
-    ]
-)
 _WORD = re.compile(r"[A-Za-z']+")
 
 
@@ -115,8 +54,7 @@ def guard(text: str, scenario: Scenario, state: CustomerState, intent: str) -> s
     lowered = [w.lower() for w in words]
     if len(lowered) >= 8 and len(set(lowered)) < MIN_DISTINCT_SHARE * len(lowered):
         return "incoherent: repeats its own words"
-    indonesian = sum(w in _ID_WORDS for w in lowered)
-    english = sum(w in _EN_WORDS for w in lowered)
+    english, indonesian = word_counts(line)
     if scenario.language == "id" and indonesian < max(1, english):
         return "not in Indonesian"
     if scenario.language == "en" and english < max(1, indonesian):

@@ -24,7 +24,14 @@ from trainer.scoring.heads import (
 from trainer.scoring.ladder import PRESENT_THRESHOLD, Judgement, judge
 from trainer.scoring.lexical import LexicalModel, lexical_text
 from trainer.scoring.rubric import DIMENSIONS, LEARNED_FLAGS, Rubric
-from trainer.scoring.text import LONE_SURROGATE, PreparedReply, check_reply, prepare
+from trainer.scoring.text import (
+    LONE_SURROGATE,
+    PreparedReply,
+    by_length,
+    check_reply,
+    prepare,
+    readable_context,
+)
 
 #: Texts encoded per forward pass in score_many.
 BATCH_SIZE = 64
@@ -60,7 +67,8 @@ class ScoreResult:
     model_version: str
     rubric_version: str
     flag_probabilities: dict[str, float]
-    #: Cosine similarity of reply and customer message in the encoder's space (None: no context).
+    #: Cosine similarity of reply and customer message in the encoder's space (None: no message,
+    #: or one in the other language than the reply's, which the scorer does not read).
     relevance: float | None
     #: Sentences ignored because they addressed the scorer.
     ignored: list[str]
@@ -197,13 +205,13 @@ class Scorer:
                 raise TypeError(f"item {i}: expected a (reply, context) pair")
             reply, context = pair
             prepared.append(prepare(reply, self.rubric))
-            contexts.append(_check_context(context))
+            contexts.append(readable_context(prepared[-1].text, _check_context(context)))
         if len(items) == 1:
             # One reply: a single forward pass over the reply and its message together.
             return self._score_batch(prepared, contexts, {})
         # Many replies: messages and replies are encoded apart, each sorted by length, so that
         # padding (wasted encoder work) stays small; a message shared by replies is encoded once.
-        unique = sorted({c for c in contexts if c}, key=len)
+        unique = by_length({c for c in contexts if c})
         context_vectors: dict[str, np.ndarray] = {}
         for start in range(0, len(unique), BATCH_SIZE):
             chunk = unique[start : start + BATCH_SIZE]

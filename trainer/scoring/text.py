@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from trainer.authored import LONE_SURROGATE
+from trainer.language import guess_language
 from trainer.scoring.rubric import Rubric
 
 #: Characters kept before tokenising; the encoder's window is far shorter, this only bounds work.
@@ -185,3 +187,22 @@ def prepare(reply: str, rubric: Rubric) -> PreparedReply:
         courtesy=bool(rubric.courtesy_pattern.search(text)),
         polite=bool(rubric.politeness_pattern.search(text)),
     )
+
+
+def readable_context(reply: str, context: str) -> str:
+    """The customer's message as the scorer reads it: not at all when reply and message are
+    each clearly in a different one of the product's languages. The English-first encoder puts a
+    reply and its message in two languages far apart whatever they say, so it would take every
+    such reply for off context; read alone, the reply is still judged on what it does."""
+    if context:
+        replied, asked = guess_language(reply), guess_language(context)
+        if replied and asked and replied != asked:
+            return ""
+    return context
+
+
+def by_length(texts: Iterable[str]) -> list[str]:
+    """Distinct texts shortest first, to batch them with little padding; equal lengths in text
+    order, so that the batches (and with them the encoder's last bits) do not depend on the
+    order of a set, which changes from one process to the next."""
+    return sorted(set(texts), key=lambda text: (len(text), text))

@@ -47,11 +47,18 @@ from trainer.scoring.lexical import (
 )
 from trainer.scoring.metrics import agreement, binary_report
 from trainer.scoring.rubric import DIMENSIONS, LEARNED_FLAGS, Rubric, load_rubric
-from trainer.scoring.text import ReplyError, prepare
+from trainer.scoring.text import (
+    PreparedReply,
+    ReplyError,
+    by_length,
+    prepare,
+    readable_context,
+)
 
-#: Bump when the featurisation or training procedure changes meaning (5: sentences no longer
-#: end at a full stop inside a number, a link or an abbreviation).
-PIPELINE_VERSION = 5
+#: Bump when the featurisation or training procedure changes meaning or its weights (6: the
+#: customers' messages are encoded in a fixed order, so that a model retrains bit for bit in any
+#: process; 5: sentences no longer end at a full stop inside a number, a link or an abbreviation).
+PIPELINE_VERSION = 6
 ENCODE_BATCH = 32
 
 
@@ -144,7 +151,7 @@ def encode_items(
     contexts = np.zeros((len(items), dim))
     sentences = [np.zeros((0, dim))] * len(items)
     order = [i for i in sorted(range(len(items)), key=lambda i: len(prepared[i].text)) if usable[i]]
-    unique = sorted({item.context.strip() for item in items if item.context.strip()}, key=len)
+    unique = by_length({item.context.strip() for item in items if item.context.strip()})
     steps = (len(order) + len(unique) + ENCODE_BATCH - 1) // ENCODE_BATCH
     with _progress(steps, "encoding", show_progress) as bar:
         for start in range(0, len(order), ENCODE_BATCH):
@@ -165,6 +172,11 @@ def encode_items(
         if item.context.strip():
             contexts[i] = context_vectors[item.context.strip()]
     return EncodedCorpus(replies, contexts, sentences, prepared, usable)
+
+
+def read_in_context(item: LabelledItem, prep: PreparedReply) -> bool:
+    """Whether the scorer reads this item's reply with its message (text.readable_context)."""
+    return bool(readable_context(prep.text, item.context.strip()))
 
 
 def build_rows(
@@ -200,7 +212,7 @@ def build_rows(
         if not usable[i]:
             continue
         flags = set(item.flags or ())
-        has_context = bool(item.context.strip())
+        has_context = read_in_context(item, prepared[i])
         add(i, i if has_context else None, "pair", 1.0, int("off_context" in flags))
         if has_context:
             add(i, None, "alone", config.no_context_weight, 0)
@@ -496,7 +508,7 @@ def cross_validated_metrics(
     predicted = []
     for row, i in enumerate(rows.item[pairs]):
         rule_flags = ["injection"] if prepared[i].injected else []
-        has_context = bool(items[i].context.strip())
+        has_context = read_in_context(items[i], prepared[i])
         predicted.append(judge_row(out, row, rule_flags, prepared[i].courtesy, rubric, has_context))
     subset = [items[i] for i in rows.item[pairs]]
     return summarise(subset, predicted)

@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select
 from trainer.core.metrics import attempt_metrics
 from trainer.core.scenario import Scenario
 from trainer.extensions import db
+from trainer.language import guess_language
 from trainer.models import (
     Attempt,
     ScenarioVersion,
@@ -162,8 +163,9 @@ def apply_score(turn: Turn, result: Any, kit: PracticeKit) -> dict[str, Any]:
     """Store the score, move the customer on, finish the attempt if it ended; the API response."""
     attempt = turn.attempt
     history = [(t.speaker, t.text) for t in attempt.turns]
+    scenario = scenario_of(attempt.scenario)
     answer = customers.answer(
-        scenario_of(attempt.scenario),
+        scenario,
         attempt.state,
         turn.text,
         result,
@@ -195,7 +197,7 @@ def apply_score(turn: Turn, result: Any, kit: PracticeKit) -> dict[str, Any]:
         "flags": list(result.flags),
         "service_level": result.service_level,
         "model_version": result.model_version,
-        "feedback": feedback(result, answer, kit.rubric),
+        "feedback": feedback(result, answer, kit.rubric, other_language(turn.text, scenario)),
         "customer": {"text": answer.customer.text, "mood": answer.customer.mood},
         "done": done,
         "outcome": attempt.outcome,
@@ -264,13 +266,24 @@ def explain(result: Any, rubric: Rubric) -> dict[str, Any]:
     }
 
 
-def feedback(result: Any, answer: customers.Answer, rubric: Rubric) -> dict[str, Any]:
-    """What the trainee reads after a reply: the score explained, and a better reply."""
+def feedback(
+    result: Any, answer: customers.Answer, rubric: Rubric, reply_language: str | None = None
+) -> dict[str, Any]:
+    """What the trainee reads after a reply: the score explained, a better reply, and the reply's
+    language when it is not the customer's (see ``other_language``)."""
     return {
         **explain(result, rubric),
         "exemplar": answer.exemplar,
         "customer_triggers": answer.triggers,
+        "reply_language": reply_language,
     }
+
+
+def other_language(reply: str, scenario: Scenario) -> str | None:
+    """The reply's language when it is clearly not the one the customer writes in, for the
+    trainee to be told (the scorer does not hold it against the reply, text.readable_context)."""
+    replied = guess_language(reply)
+    return replied if replied and replied != scenario.language else None
 
 
 def scenario_for(attempt: Attempt) -> Scenario:

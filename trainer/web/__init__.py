@@ -67,6 +67,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(duration)
     app.add_template_global(terms.SERVICE_LEVEL_NAMES, "service_levels")
     app.add_template_global(terms.LANGUAGES, "languages")
+    app.add_template_global(terms.LANGUAGE_NAMES, "language_names")
     app.add_template_global(terms.OUTCOMES, "outcomes")
     app.add_template_global(terms.DISPUTE_STATUSES, "dispute_statuses")
     app.add_template_global(terms.ROLE_NAMES, "role_names")

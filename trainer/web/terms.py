@@ -10,6 +10,8 @@ from trainer.web.scorer import rubric
 
 #: A scenario's language by its own name, as the language switch names it.
 LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
+#: A language named in a sentence of the reader's language.
+LANGUAGE_NAMES = {"en": _l("English"), "id": _l("Indonesian")}
 #: How an attempt ended (the API and CSV keep the stored value).
 OUTCOMES = {"resolved": _l("resolved"), "escalated": _l("escalated"), "abandoned": _l("abandoned")}
 #: What an attempt is for (an assignment's mode too).
