@@ -111,6 +111,35 @@ def test_a_flat_please_wait_is_basic_service_not_a_brush_off(scorer, reply):
     assert "dismissive" in scorer.score("Just wait, it'll come back.", context=OUTAGE).flags
 
 
+NO_CAR = "I booked a rental car for today and you've got no cars left?! I'm stuck at the airport."
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known gap: a bounce to another business is not told from a suggestion "
+    "(rubrics/candidates/README.md, en_l and id_k); remove this mark when a model catches it",
+)
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "No cars left today, sorry. Maybe check with one of the other rental desks in arrivals.",
+        "We're fully booked, you'll have to find another company.",
+    ],
+)
+def test_sending_the_customer_to_another_business_is_a_bounce(scorer, reply):
+    # DOMAIN.md's level 0 "bounces the customer elsewhere": a competitor is no solution either.
+    result = scorer.score(reply, context=NO_CAR)
+    assert "ping_pong" in result.flags
+    assert result.service_level == 0 and result.dimensions["solution"].level <= 1
+    owned = scorer.score(
+        "I'm sorry, that leaves you stranded straight off your flight. I've reserved a car for you "
+        "at Europa two desks down, at our price - we pay the difference - and it's ready now.",
+        context=NO_CAR,
+    )
+    assert "ping_pong" not in owned.flags and owned.service_level >= 2
+
+
 def test_off_context_reply_is_flagged_and_gets_no_solution_credit(scorer):
     result = scorer.score(OFF_CONTEXT, context=OUTAGE)
     assert "off_context" in result.flags
