@@ -101,6 +101,18 @@ def test_escapes_the_database_cannot_store_are_refused(tmp_path, escape, what):
     assert problem.startswith(f"3: this text holds {what}")
 
 
+def test_lines_and_exemplars_must_be_in_the_scenarios_language(tmp_path):
+    indonesian = VALID.replace(
+        "- Three days offline is awful; a technician comes at 8am and I will call you at noon.",
+        "- Mohon maaf Bapak, teknisi datang jam 8 dan saya telepon Bapak jam 12 siang.",
+    )
+    assert problems(tmp_path, indonesian) == [
+        "22: this text is in Indonesian, but the scenario's language is English"
+    ]
+    # A line too short to tell, or mixing both languages, is the author's to judge.
+    load_scenario(write(tmp_path, VALID.replace("Thank you.", "Makasih ya, thanks.")))
+
+
 def test_id_must_match_the_file_name(tmp_path):
     assert "1: id 'demo-outage' must match the file name 'other'" in problems(
         tmp_path, VALID, name="other"

@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from trainer.authored import AuthoredFileError, Problem, line_of, load_data
+from trainer.language import guess_language
 from trainer.vocabulary import REPLY_FLAGS
 
 Level = Annotated[int, Field(ge=0, le=3)]
@@ -384,6 +385,55 @@ def _model_problems(scenario: Scenario, data: Any, path: str) -> list[Problem]:
     return problems
 
 
+#: The languages by name, for problems in English (the studio names them in the reader's).
+LANGUAGE_NAMES = {"en": "English", "id": "Indonesian"}
+
+
+def _spoken(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """Where each line the customer says and each exemplar reply is, with its text."""
+    if scenario.script is not None:
+        said: list[tuple[tuple[str | int, ...], str]] = []
+        for node_id, node in scenario.script.nodes.items():
+            said.append((("script", "nodes", node_id, "customer"), node.customer))
+            said += [
+                (("script", "nodes", node_id, "exemplars", i), text)
+                for i, text in enumerate(node.exemplars)
+            ]
+        return said
+    model = scenario.model
+    said = [(("model", "opening"), model.opening)]
+    for intent, bank in model.lines.items():
+        for band in ("high", "mid", "low"):
+            said += [
+                (("model", "lines", intent, band, i), text)
+                for i, text in enumerate(getattr(bank, band))
+            ]
+    for intent, texts in model.exemplars.items():
+        said += [(("model", "exemplars", intent, i), text) for i, text in enumerate(texts)]
+    return said
+
+
+def _language_problems(scenario: Scenario, data: Any, path: str) -> list[Problem]:
+    """A customer line or an exemplar clearly in the other language than the scenario's: the
+    trainee would answer a customer who switched languages, and the scorer does not compare a
+    reply with a message in the other language (scoring.text.readable_context)."""
+    problems = []
+    for loc, text in _spoken(scenario):
+        found = guess_language(text)
+        if found is not None and found != scenario.language:
+            problems.append(
+                Problem(
+                    path,
+                    line_of(data, loc),
+                    f"this text is in {LANGUAGE_NAMES[found]}, but the scenario's language is "
+                    f"{LANGUAGE_NAMES[scenario.language]}",
+                    "wrong_language",
+                    {"found": found, "language": scenario.language},
+                )
+            )
+    return problems
+
+
 def load_scenario(path: Path | str, *, text: str | None = None) -> Scenario:
     """Read, validate and cross-check one scenario file; raise AuthoredFileError on problems."""
     name = str(path)
@@ -392,6 +442,7 @@ def load_scenario(path: Path | str, *, text: str | None = None) -> Scenario:
         problems = _model_problems(scenario, data, name)
     else:
         problems = _script_problems(scenario, data, name)
+    problems += _language_problems(scenario, data, name)
     if Path(name).stem != scenario.id:
         message = f"id {scenario.id!r} must match the file name {Path(name).stem!r}"
         params = {"id": scenario.id, "name": Path(name).stem}

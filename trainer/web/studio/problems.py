@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask_babel import gettext as _
 
 from trainer.authored import Problem
+from trainer.web.terms import LANGUAGE_NAMES
 
 #: Per problem code, its message in the reader's language from the problem's params. Field names,
 #: node ids and values are the file's own and stay as written.
@@ -75,6 +76,11 @@ MESSAGES: dict[str, Callable[..., str]] = {
         "intent '%(intent)s' needs an exemplar reply", intent=intent
     ),
     "opening_slots": lambda **_p: _("the opening line cannot use slots"),
+    "wrong_language": lambda found, language, **_p: _(
+        "this text is in %(found)s, but the scenario's language is %(language)s",
+        found=LANGUAGE_NAMES[found],
+        language=LANGUAGE_NAMES[language],
+    ),
     "id_mismatch": lambda id, name, **_p: _(
         "id '%(id)s' must match the file name '%(name)s'", id=id, name=name
     ),
