@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from typing import Literal, NamedTuple
 
+from trainer.vocabulary import N_
+
 Language = Literal["en", "id"]
+#: Each language's name in an English sentence (the web layer translates it where it is shown).
+LANGUAGE_NAMES: dict[str, str] = {"en": N_("English"), "id": N_("Indonesian")}
 
 #: Short words nearly every Indonesian sentence has and English never uses, chat spellings too.
 INDONESIAN_WORDS = frozenset(

@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from trainer.authored import AuthoredFileError, Problem, line_of, load_data
-from trainer.language import guess_language
+from trainer.language import LANGUAGE_NAMES, guess_language
 from trainer.vocabulary import REPLY_FLAGS
 
 Level = Annotated[int, Field(ge=0, le=3)]
@@ -383,10 +383,6 @@ def _model_problems(scenario: Scenario, data: Any, path: str) -> list[Problem]:
             Problem(path, at("opening"), "the opening line cannot use slots", "opening_slots")
         )
     return problems
-
-
-#: The languages by name, for problems in English (the studio names them in the reader's).
-LANGUAGE_NAMES = {"en": "English", "id": "Indonesian"}
 
 
 def _spoken(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:

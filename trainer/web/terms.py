@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from trainer import language
 from trainer.vocabulary import SERVICE_LEVELS
 from trainer.web.scorer import rubric
 
 #: A scenario's language by its own name, as the language switch names it.
 LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
-#: A language named in a sentence of the reader's language.
-LANGUAGE_NAMES = {"en": _l("English"), "id": _l("Indonesian")}
+#: A language named in a sentence of the reader's language (marked in trainer.language).
+LANGUAGE_NAMES = {code: _l(name) for code, name in language.LANGUAGE_NAMES.items()}
 #: How an attempt ended (the API and CSV keep the stored value).
 OUTCOMES = {"resolved": _l("resolved"), "escalated": _l("escalated"), "abandoned": _l("abandoned")}
 #: What an attempt is for (an assignment's mode too).
