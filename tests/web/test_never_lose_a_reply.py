@@ -152,3 +152,45 @@ def test_retrying_the_same_key_scores_the_saved_reply_once_the_scorer_is_back(ap
     assert client.post(url, json={"reply": GOOD}, headers=keyed).json == scored.json
     with app.app_context():
         assert db.session.query(Turn).filter_by(speaker="agent").count() == 1
+
+
+def test_a_reply_scored_after_its_attempt_was_abandoned_does_not_reopen_it(app, client, headers):
+    attempt = client.post(
+        "/api/v1/attempts", json={"scenario": "saas-outage-payroll"}, headers=headers
+    ).json
+    base = f"/api/v1/attempts/{attempt['id']}"
+    assert client.post(f"{base}/turns", json={"reply": GOOD}, headers=headers).status_code == 503
+    ended = client.post(f"{base}/abandon", headers=headers).json
+    assert ended["outcome"] == "abandoned" and ended["service_level"] is None
+
+    Switchable.broken = False
+    with app.app_context():
+        assert replies.score_all_pending(kit()) == 1
+    document = client.get(base, headers=headers).json
+    assert document["status"] == "done" and document["outcome"] == "abandoned"
+    # Scored for the record, but the customer, gone, says nothing more.
+    assert [t["speaker"] for t in document["transcript"]] == ["customer", "agent"]
+    assert document["transcript"][1]["score_status"] == "scored"
+    assert document["transcript"][1]["service_level"] == 4
+    assert document["service_level"] == 4
+    assert document["metrics"]["agent_turns"] == 1
+    late = client.post(f"{base}/turns", json={"reply": GOOD}, headers=headers)
+    assert late.status_code == 409 and late.json["error"]["code"] == "attempt_over"
+
+
+def test_retrying_a_reply_after_abandoning_scores_it_and_the_customer_stays_silent(
+    app, client, headers
+):
+    attempt = client.post(
+        "/api/v1/attempts", json={"scenario": "saas-outage-payroll"}, headers=headers
+    ).json
+    base = f"/api/v1/attempts/{attempt['id']}"
+    keyed = {**headers, "Idempotency-Key": "late"}
+    assert client.post(f"{base}/turns", json={"reply": GOOD}, headers=keyed).status_code == 503
+    assert client.post(f"{base}/abandon", headers=headers).status_code == 200
+    Switchable.broken = False
+    scored = client.post(f"{base}/turns", json={"reply": GOOD}, headers=keyed)
+    assert scored.status_code == 201
+    assert scored.json["service_level"] == 4 and scored.json["customer"] is None
+    assert scored.json["done"] is True and scored.json["outcome"] == "abandoned"
+    assert scored.json["attempt"]["service_level"] == 4

@@ -249,7 +249,7 @@ def test_my_record_on_the_list_and_the_briefing(app, client, agent, make_user):
     assert f'href="{url}">continue<' in listed
     briefing = client.get(f"/practice/scenarios/{SLUG}").text
     assert f'href="{url}">Continue your conversation<' in briefing
-    assert "Start a new conversation" in briefing
+    assert "Start over" in briefing
     other = make_user("agent")
     with app.app_context():
         from trainer.services import practice, scenarios
@@ -291,3 +291,23 @@ def test_no_cdn_assets(client, agent):
     assert all(not s.startswith(("http:", "https:", "//")) for s in sources)
     with client.get("/static/chat.js") as script:  # closes the file it streams
         assert script.status_code == 200
+
+
+@BOTH  # the open attempts are found and locked in SQL
+def test_starting_over_ends_the_open_conversation(app, client, agent):
+    first = start(client)
+    assert send(client, first, GOOD).status_code == 302
+    briefing = client.get(f"/practice/scenarios/{SLUG}").text
+    assert f'href="{first}">Continue your conversation<' in briefing
+    assert "ends your open conversation as abandoned" in briefing
+    second = start(client)
+    assert second != first
+    with app.app_context():
+        ended = db.session.get(Attempt, url_id(first))
+        assert (ended.status, ended.outcome, ended.service_level) == ("done", "abandoned", 4)
+        assert db.session.get(Attempt, url_id(second)).status == "active"
+    assert (
+        f'href="{second}">Continue your conversation<'
+        in client.get(f"/practice/scenarios/{SLUG}").text
+    )
+    assert "<td>abandoned</td>" in client.get("/practice/history").text

@@ -409,6 +409,16 @@ def test_assignments_and_certification(app, client, make_user, token_for):
     )
     url = started.headers["Location"]
     attempt_id = int(url.rsplit("/", 1)[1])
+    page = agent_client.get("/practice/assignments").text
+    assert f'href="{url}">Continue<' in page and ">Start<" not in page
+    # A second start (a stale page, a double click) is the conversation already going on.
+    again = post(
+        agent_client,
+        f"/practice/assignments/{assignment_id}/attempts",
+        {},
+        token_page="/practice/assignments",
+    )
+    assert again.headers["Location"] == url
     headers = token_for(agent)
     first = agent_client.post(
         f"/api/v1/attempts/{attempt_id}/turns", json={"reply": GOOD}, headers=headers

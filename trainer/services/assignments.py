@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from trainer.extensions import db
 from trainer.models import Assignment, Attempt, ScenarioVersion, Team, User, utcnow
@@ -30,6 +30,8 @@ class AssignmentStatus:
     best_level: int | None
     overdue: bool
     done: bool
+    #: The user's attempt for it still going on, to continue rather than start another.
+    open_attempt_id: int | None = None
 
     @property
     def attempts_left(self) -> int | None:
@@ -87,15 +89,17 @@ def assignments_for(user: User) -> list[AssignmentStatus]:
     now = utcnow()
     statuses = []
     for assignment in db.session.scalars(query.order_by(Assignment.due_at)):
-        used, best = db.session.execute(
-            select(func.count(Attempt.id), func.max(Attempt.service_level)).where(
-                Attempt.assignment_id == assignment.id, Attempt.user_id == user.id
-            )
+        used, best, open_id = db.session.execute(
+            select(
+                func.count(Attempt.id),
+                func.max(Attempt.service_level),
+                func.max(case((Attempt.status != "done", Attempt.id))),
+            ).where(Attempt.assignment_id == assignment.id, Attempt.user_id == user.id)
         ).one()
         version = scenarios.active_version(assignment.scenario_slug)
         target = version.target_level if version else None
         done, overdue = _standing(assignment, best, target, now)
-        statuses.append(AssignmentStatus(assignment, version, used, best, overdue, done))
+        statuses.append(AssignmentStatus(assignment, version, used, best, overdue, done, open_id))
     return statuses
 
 
@@ -176,13 +180,18 @@ def progress(rows: Sequence[Assignment]) -> dict[int, AssignmentProgress]:
 
 
 def start_assigned(user: User, assignment: Assignment) -> Attempt:
-    """Start an attempt for the assignment (certification: within its attempt limit)."""
+    """Start an attempt for the assignment (certification: within its attempt limit), or give
+    back the one still going on."""
     mine = assignment.user_id == user.id or (
         assignment.team_id is not None and assignment.team_id == user.team_id
     )
     if not mine:
         raise AssignmentError("no such assignment of yours", 404, "not_found")
     status = next(s for s in assignments_for(user) if s.assignment.id == assignment.id)
+    if status.open_attempt_id is not None:
+        # One conversation at a time per assignment: a second would cost a certification
+        # attempt and leave the first hanging.
+        return db.session.get(Attempt, status.open_attempt_id)
     if status.attempts_left == 0:
         raise AssignmentError("no attempts left for this certification", 409, "no_attempts_left")
     version = scenarios.active_version(assignment.scenario_slug)

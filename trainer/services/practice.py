@@ -62,6 +62,33 @@ def start_attempt(user: User, version: ScenarioVersion, seed: int | None = None)
     return attempt
 
 
+def open_practice(user: User, slug: str, *, lock: bool = False) -> list[Attempt]:
+    """The user's free-practice attempts on the scenario that are still going on, newest first
+    (an assigned attempt or a play-test is ended only from its own page); ``lock`` holds them
+    against a concurrent reply until the transaction ends (PostgreSQL)."""
+    query = (
+        select(Attempt)
+        .join(ScenarioVersion, Attempt.scenario_version_id == ScenarioVersion.id)
+        .where(
+            Attempt.user_id == user.id,
+            ScenarioVersion.slug == slug,
+            Attempt.status != "done",
+            Attempt.purpose == "practice",
+            Attempt.assignment_id.is_(None),
+        )
+        .order_by(Attempt.id.desc())
+    )
+    return list(db.session.scalars(query.with_for_update(of=Attempt) if lock else query))
+
+
+def start_over(user: User, version: ScenarioVersion) -> Attempt:
+    """A new free-practice attempt; the user's open ones on the scenario end as abandoned, so
+    no conversation is left hanging in their history and reports."""
+    for attempt in open_practice(user, version.slug, lock=True):
+        finish(attempt, "abandoned")
+    return start_attempt(user, version)
+
+
 def attempt_with_key(user: User, key: str | None) -> Attempt | None:
     """The attempt the user started with this Idempotency-Key, if any."""
     if not key:
@@ -176,20 +203,20 @@ def apply_score(turn: Turn, result: Any, kit: PracticeKit) -> dict[str, Any]:
     store_score(turn, result)
     turn.score_status = "scored"
     turn.score_error = None
-    attempt.turns.append(
-        Turn(
-            position=len(attempt.turns),
-            speaker="customer",
-            text=answer.customer.text,
-            mood=answer.customer.mood,
-        )
-    )
-    attempt.state = answer.state
-    attempt.mood = answer.customer.mood
     attempt.model_version = result.model_version
-    attempt.status = "active"
-    if answer.outcome is not None:
-        finish(attempt, answer.outcome)
+    customer: dict[str, Any] | None = None
+    if attempt.status == "done":
+        # Abandoned while the reply waited for the scorer: the reply counts in the attempt's
+        # level, but the customer has hung up and says nothing more.
+        measure(attempt)
+    else:
+        customer = {"text": answer.customer.text, "mood": answer.customer.mood}
+        attempt.turns.append(Turn(position=len(attempt.turns), speaker="customer", **customer))
+        attempt.state = answer.state
+        attempt.mood = answer.customer.mood
+        attempt.status = "active"
+        if answer.outcome is not None:
+            finish(attempt, answer.outcome)
     done = attempt.status == "done"
     response = {
         "turn": turn.number,
@@ -198,7 +225,7 @@ def apply_score(turn: Turn, result: Any, kit: PracticeKit) -> dict[str, Any]:
         "service_level": result.service_level,
         "model_version": result.model_version,
         "feedback": feedback(result, answer, kit.rubric, other_language(turn.text, scenario)),
-        "customer": {"text": answer.customer.text, "mood": answer.customer.mood},
+        "customer": customer,
         "done": done,
         "outcome": attempt.outcome,
     }
@@ -225,9 +252,14 @@ def finish(attempt: Attempt, outcome: str) -> None:
     attempt.status = "done"
     attempt.outcome = outcome
     attempt.ended_at = utcnow()
+    measure(attempt)
+
+
+def measure(attempt: Attempt) -> None:
+    """Work out an ended attempt's metrics and service level from its scored replies."""
     metrics = attempt_metrics(
         final_mood=attempt.mood,
-        outcome=outcome,
+        outcome=attempt.outcome,
         repeats=customers.repeats(attempt.state),
         turn_levels=turn_levels(attempt),
         started_at=attempt.started_at,

@@ -119,6 +119,7 @@ def scenario(slug: str):
         form=ActionForm(),
         can_play=current_user.role in practice.PLAYERS,
         record=practice.scenario_records(current_user, slug).get(slug),
+        open_attempt=next(iter(practice.open_practice(current_user, slug)), None),
     )
 
 
@@ -129,7 +130,7 @@ def start(slug: str):
     if not form.validate_on_submit():
         abort(400)
     version = scenarios.active_version(slug) or abort(404)
-    attempt = practice.start_attempt(current_user, version)
+    attempt = practice.start_over(current_user, version)
     db.session.commit()
     return redirect(url_for("practice.attempt", attempt_id=attempt.id))
 
