@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from trainer.mail import MailError, MailSettings
+
 #: The secret used when none is configured; refused in production.
 DEVELOPMENT_SECRET = "dev-only-not-secret"
 #: Environment variables read into the configuration (name -> config key).
@@ -23,6 +25,8 @@ ENVIRONMENT = {
     "TRAINER_SECURE_COOKIES": "TRAINER_SECURE_COOKIES",
     "TRAINER_SESSION_MAX_HOURS": "SESSION_MAX_HOURS",
     "TRAINER_SESSION_IDLE_MINUTES": "SESSION_IDLE_MINUTES",
+    "TRAINER_MAIL_URL": "TRAINER_MAIL_URL",
+    "TRAINER_MAIL_FROM": "TRAINER_MAIL_FROM",
 }
 #: How the environment spells yes and no for a switch.
 SWITCH = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False}
@@ -74,6 +78,10 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         #: Argon2id cost: memory in KiB and passes (OWASP's minimum is 19 MiB, 2 passes).
         "PASSWORD_MEMORY_KIB": 19 * 1024,
         "PASSWORD_TIME_COST": 2,
+        #: The SMTP server for password links and invitations (trainer.mail.MailSettings.from_url)
+        #: and the sender's address; without them no e-mail is sent and admins hand out passwords.
+        "TRAINER_MAIL_URL": None,
+        "TRAINER_MAIL_FROM": None,
     }
 
 
@@ -91,6 +99,7 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
         uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
     config["SQLALCHEMY_DATABASE_URI"] = uri
     _deployment(config)
+    _mail(config)
     check(config)
     return config
 
@@ -122,6 +131,17 @@ def _deployment(config: dict[str, Any]) -> None:
     config["TRAINER_SECURE_COOKIES"] = bool(secure)
     config.setdefault("SESSION_COOKIE_SECURE", config["TRAINER_SECURE_COOKIES"])
     config.setdefault("REMEMBER_COOKIE_SECURE", config["TRAINER_SECURE_COOKIES"])
+
+
+def _mail(config: dict[str, Any]) -> None:
+    """``TRAINER_MAIL``: the parsed mail settings, or None when no mail URL is set."""
+    url = config["TRAINER_MAIL_URL"]
+    try:
+        config["TRAINER_MAIL"] = (
+            MailSettings.from_url(url, config["TRAINER_MAIL_FROM"]) if url else None
+        )
+    except MailError as exc:
+        raise ConfigError(f"TRAINER_MAIL_URL / TRAINER_MAIL_FROM: {exc}") from None
 
 
 def check(config: Mapping[str, Any]) -> None:

@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
 STARTUP_SECONDS = 90
 ACCOUNT_LINE = re.compile(r"^\s*(agent|trainer|hr|admin)\s+(\S+@\S+)\s+(\S+)\s*$")
 #: The briefing's start button; "a new" one while the agent has a conversation open there.
-START_BUTTON = re.compile(r"^Start (the|a new) conversation$")
+START_BUTTON = re.compile(r"^(Start the conversation|Start over)$")
 
 
 def _answers_200(url: str) -> bool:
@@ -88,6 +88,9 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         "SECRET_KEY": "browser-test-secret",
         "TRAINER_ENV": "development",
         "PYTHONUNBUFFERED": "1",
+        # Nothing listens there: the pages that offer to e-mail are shown, nothing is sent.
+        "TRAINER_MAIL_URL": f"smtp://127.0.0.1:{free_port()}",
+        "TRAINER_MAIL_FROM": "trainer@example.org",
     }
     log_path = tmp / "server.log"
     # Output goes to a file, not a pipe: nothing has to drain it while the server runs.

@@ -20,7 +20,8 @@ SLUG = "telco-outage-home-office"
 FLAT = "Thank you for contacting us. I have noted the issue on your account."
 #: role -> pages: a path, or (a page, a link on it to follow).
 PAGES = {
-    "anonymous": ["/auth/login"],
+    # The live server has a mail server configured, so "Forgot your password?" is offered.
+    "anonymous": ["/auth/login", ("/auth/login", "a[href='/auth/forgot']")],
     "agent": [
         "/practice/",
         f"/practice/scenarios/{SLUG}",

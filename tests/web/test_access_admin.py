@@ -24,6 +24,9 @@ ROUTES = [
      expect(302, 403, 403, 403, 422)),
     ("admin.user", "GET", "/admin/users/{user}", None, ADMIN_ONLY),
     ("admin.reset_password", "POST", "/admin/users/{user}/password", {}, ADMIN_ONLY),
+    # Without a mail server (as here) there is no link to e-mail.
+    ("admin.email_password_link", "POST", "/admin/users/{user}/password-link", {},
+     expect(302, 403, 403, 403, 404)),
     ("admin.issue_token", "POST", "/admin/users/{user}/tokens", {"label": "ci"}, ADMIN_ONLY),
     ("admin.erase_user", "POST", "/admin/users/{user}/erase", {"confirm": "nobody@example.org"},
      expect(302, 403, 403, 403, 302)),

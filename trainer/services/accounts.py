@@ -11,6 +11,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +26,9 @@ TOKEN_PREFIX = "trn_"
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 #: How often a login session's last request is written (so a page view is rarely a write).
 SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+#: How long a link to choose a password works, by why it was sent.
+PASSWORD_LINK_LIFETIME = {"reset": timedelta(hours=1), "invitation": timedelta(days=7)}
+PASSWORD_LINK_SALT = "trainer.password-link"
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,40 @@ def reset_password(user: User, policy: PasswordPolicy, actor: User) -> str:
     _set_password(user, password, policy, temporary=True)
     audit.record("user.password_reset", actor=actor, subject=f"user:{user.id}")
     return password
+
+
+def password_link_token(user: User, kind: str, secret_key: str) -> str:
+    """The signed token of a link that lets the user choose a password. It names the password
+    they have now, so it works once (any new password voids it), and for
+    ``PASSWORD_LINK_LIFETIME[kind]``; nothing about it is stored."""
+    if kind not in PASSWORD_LINK_LIFETIME:
+        raise ValueError(f"kind must be one of {', '.join(PASSWORD_LINK_LIFETIME)}")
+    _refuse_erased(user)
+    serializer = URLSafeTimedSerializer(secret_key, salt=PASSWORD_LINK_SALT)
+    return serializer.dumps([user.id, kind, _password_mark(user)])
+
+
+def password_link_user(token: str, secret_key: str) -> User | None:
+    """The active user a password link is for, unless it is forged, expired or used."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=PASSWORD_LINK_SALT)
+    try:
+        (user_id, kind, mark), signed_at = serializer.loads(token, return_timestamp=True)
+    except (BadData, ValueError, TypeError):
+        return None
+    if not isinstance(user_id, int) or not isinstance(mark, str):
+        return None
+    lifetime = PASSWORD_LINK_LIFETIME.get(kind)
+    if lifetime is None or utcnow() - signed_at > lifetime:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.erased_at is not None:
+        return None
+    return user if secrets.compare_digest(mark, _password_mark(user)) else None
+
+
+def _password_mark(user: User) -> str:
+    # The hash's salt is new with every password, so the mark changes even for the same one.
+    return digest(user.password_hash)[:20]
 
 
 def _set_password(

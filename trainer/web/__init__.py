@@ -150,7 +150,14 @@ def _refuse_unstorable_text() -> None:
 
 
 #: What someone with a generated password may still do: choose their own, or leave.
-OWN_PASSWORD_EXEMPT = {"auth.password", "auth.logout", "static", "healthz", "readyz"}
+OWN_PASSWORD_EXEMPT = {
+    "auth.password",
+    "auth.set_password",
+    "auth.logout",
+    "static",
+    "healthz",
+    "readyz",
+}
 
 
 def _require_own_password():

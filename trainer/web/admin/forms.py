@@ -73,4 +73,8 @@ class CohortForm(Form):
 
     file = FileField(_l("CSV file"))
     text = TextAreaField(_l("Or paste the CSV here"), validators=[Length(max=200_000)])
+    invite = BooleanField(
+        _l("E-mail each person a link to choose their password (it works for 7 days)"),
+        default=True,
+    )
     submit = SubmitField(_l("Create the accounts"))

@@ -26,6 +26,7 @@ from trainer.web.admin.forms import (
     UserForm,
 )
 from trainer.web.auth.routes import password_policy
+from trainer.web.letters import mail_settings, password_letter, send_letters
 from trainer.web.params import whole_number
 from trainer.web.practice.forms import ActionForm
 from trainer.web.scorer import provider
@@ -175,14 +176,33 @@ def import_users():
                     for p in exc.problems
                 ]
             else:
-                rows = [
-                    (user.email, user.name, user.role, user.team.name if user.team else "", pw)
-                    for user, pw in made
-                ]
-                db.session.commit()
-                return _no_store(render_template("admin/imported.html", rows=rows))
+                return _imported(made, invite=form.invite.data and mail_settings() is not None)
     status = 422 if problems or form.errors else 200
-    return render_template("admin/import_users.html", form=form, problems=problems), status
+    can_mail = mail_settings() is not None
+    page = render_template(
+        "admin/import_users.html", form=form, problems=problems, can_mail=can_mail
+    )
+    return page, status
+
+
+def _imported(made: list[tuple[User, str]], *, invite: bool):
+    """Commit the new accounts, then e-mail the invitations when asked; the page shows the
+    password of every account whose invitation was not sent (or of all, without invitations)."""
+    letters = [password_letter(user, "invitation", current_user) for user, _pw in made if invite]
+    db.session.commit()
+    unsent = {f.letter.to for f in send_letters(letters)} if invite else None
+    rows = [
+        (
+            user.email,
+            user.name,
+            user.role,
+            user.team.name if user.team else "",
+            password if unsent is None or user.email in unsent else None,
+        )
+        for user, password in made
+    ]
+    page = render_template("admin/imported.html", rows=rows, invited=invite, unsent=unsent)
+    return _no_store(page)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -217,6 +237,7 @@ def user(user_id: int):
         erase_form=EraseForm(formdata=None),
         action=ActionForm(),
         events=audit.events(subject=f"user:{user.id}", limit=20),
+        can_mail=mail_settings() is not None,
     ), (422 if form.errors else 200)
 
 
@@ -240,6 +261,31 @@ def reset_password(user_id: int):
         return redirect(url_for("admin.user", user_id=user.id))
     db.session.commit()
     return _secret(user, "password", password)
+
+
+@bp.post("/users/<int:user_id>/password-link")
+def email_password_link(user_id: int):
+    """E-mail the user a link to choose a new password; the old one works until they do."""
+    _checked()
+    user = _user(user_id)
+    if mail_settings() is None:
+        abort(404)
+    if user.erased_at is not None or not user.active:
+        flash(_("This account may not log in: a link would not work."), "error")
+        return redirect(url_for("admin.user", user_id=user.id))
+    letter = password_letter(user, "reset", current_user)
+    db.session.commit()
+    if send_letters([letter]):
+        flash(
+            _("The e-mail to %(email)s could not be sent (the log says why).", email=user.email),
+            "error",
+        )
+    else:
+        flash(
+            _("A link to choose a new password was e-mailed to %(email)s.", email=user.email),
+            "info",
+        )
+    return redirect(url_for("admin.user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/tokens")

@@ -14,8 +14,9 @@ class LoginForm(Form):
     submit = SubmitField(_l("Log in"))
 
 
-class PasswordForm(Form):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+class NewPasswordForm(Form):
+    """A password chosen through an e-mailed link (no current password to give)."""
+
     new = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
     )
@@ -23,4 +24,16 @@ class PasswordForm(Form):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))],
     )
+    submit = SubmitField(_l("Set the password"))
+
+
+class PasswordForm(NewPasswordForm):
+    """A logged-in user's new password, given with the current one."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
     submit = SubmitField(_l("Change password"))
+
+
+class ForgotForm(Form):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("E-mail me a link"))

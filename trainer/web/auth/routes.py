@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -11,7 +11,8 @@ from trainer.models import User
 from trainer.services import accounts, audit
 from trainer.web.access import home_url
 from trainer.web.auth import bp
-from trainer.web.auth.forms import LoginForm, PasswordForm
+from trainer.web.auth.forms import ForgotForm, LoginForm, NewPasswordForm, PasswordForm
+from trainer.web.letters import mail_settings, password_letter, send_after
 
 
 def password_policy() -> accounts.PasswordPolicy:
@@ -49,7 +50,50 @@ def login():
         audit.record("user.login_failed", ip=request.remote_addr, email=form.email.data[:254])
         db.session.commit()
         flash(_("E-mail or password is wrong."), "error")
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, can_mail=mail_settings() is not None)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot():
+    if mail_settings() is None:
+        abort(404)
+    form = ForgotForm()
+    if form.validate_on_submit():
+        user = accounts.find_user(form.email.data)
+        letters = []
+        if user is not None and user.active and user.erased_at is None:
+            letters.append(password_letter(user, "reset", actor=None))
+            db.session.commit()
+        # The same answer, as fast, whether or not the address has an account: the page tells
+        # nobody which addresses exist.
+        flash(
+            _(
+                "If %(email)s has an account, a link to choose a new password is on its way. "
+                "It works for an hour.",
+                email=form.email.data.strip(),
+            ),
+            "info",
+        )
+        return send_after(redirect(url_for("auth.login")), letters)
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def set_password(token: str):
+    user = accounts.password_link_user(token, current_app.config["SECRET_KEY"])
+    if user is None:
+        page = render_template("auth/link_expired.html", can_mail=mail_settings() is not None)
+        return page, 410
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        accounts.change_password(user, form.new.data, password_policy())
+        db.session.commit()
+        logout_user()  # whoever was logged in on this browser, the link's owner logs in anew
+        flash(_("Your password is set. Log in with it."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=user)
 
 
 @bp.post("/logout")

@@ -1,0 +1,313 @@
+"""E-mailed links to choose a password (forgotten passwords, cohort invitations), through a real
+SMTP server on loopback."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import socket
+from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.web.conftest import PASSWORD, TEST_POLICY, csrf_token, login
+from tests.web.test_admin import actions, admin, post  # noqa: F401 (admin is a fixture)
+from trainer.config import ConfigError, load
+from trainer.extensions import db
+from trainer.mail import Letter, MailError, MailSettings, send
+from trainer.models import User
+from trainer.services import accounts
+
+LINK = re.compile(r"http://localhost(/auth/set-password/[A-Za-z0-9_.-]+)")
+NEW = "a new password of mine"
+SENDER = "Escalation Trainer <trainer@example.org>"
+
+
+class Mailbox:
+    """What an SMTP server received; it refuses recipients whose address starts with 'bounce'."""
+
+    def __init__(self) -> None:
+        self.letters: list[EmailMessage] = []
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port: int = s.getsockname()[1]
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if address.startswith("bounce"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.letters.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.letters if m["To"] == address]
+
+    def link_to(self, address: str) -> str:
+        (letter,) = self.to(address)
+        return LINK.search(letter.get_content()).group(1)
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def app_config(mailbox):
+    return {"TRAINER_MAIL_URL": f"smtp://127.0.0.1:{mailbox.port}", "TRAINER_MAIL_FROM": SENDER}
+
+
+def forgot(client, email: str):
+    token = csrf_token(client, "/auth/forgot")
+    # Buffered: the response is closed, as a server closes it once sent, and the letter goes.
+    data = {"email": email, "csrf_token": token}
+    return client.post("/auth/forgot", data=data, buffered=True)
+
+
+def choose(client, link: str, password: str = NEW, confirm: str | None = None):
+    data = {"new": password, "confirm": confirm or password, "csrf_token": csrf_token(client)}
+    return client.post(link, data=data)
+
+
+def test_a_forgotten_password_is_replaced_through_the_emailed_link_once(
+    app, client, make_user, mailbox
+):
+    user = make_user("agent")
+    assert 'href="/auth/forgot"' in client.get("/auth/login").text
+    response = forgot(client, user.email.upper())
+    assert response.status_code == 302
+    assert f"If {user.email.upper()} has an account" in client.get("/auth/login").text
+    (letter,) = mailbox.letters
+    assert letter["To"] == user.email and letter["From"] == SENDER
+    assert "within the next hour" in letter.get_content()
+    link = mailbox.link_to(user.email)
+    page = client.get(link)
+    assert page.status_code == 200 and user.email in page.text
+    assert "The passwords differ" in choose(client, link, NEW, "something else entirely").text
+    assert choose(client, link).headers["Location"] == "/auth/login"
+    assert "Your password is set" in client.get("/auth/login").text
+    assert login(client, user).status_code == 200  # the old password is gone
+    assert login(client, user, NEW).status_code == 302
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/practice/")})
+    used = client.get(link)
+    assert used.status_code == 410 and "has been used, has expired" in used.text
+    assert choose(client, link, "yet another password").status_code == 410
+    assert login(client, user, NEW).status_code == 302
+    assert actions(app)[-6:] == [
+        "user.password_link",
+        "user.password",
+        "user.login_failed",
+        "user.login",
+        "user.logout",
+        "user.login",
+    ]
+
+
+def test_the_answer_does_not_tell_which_addresses_have_an_account(app, client, make_user, mailbox):
+    user = make_user("agent")
+    with app.app_context():
+        db.session.get(User, user.id).active = False
+        db.session.commit()
+    for email in ("nobody@example.org", user.email):
+        assert forgot(client, email).status_code == 302
+        assert f"If {email} has an account" in client.get("/auth/login").text
+    assert mailbox.letters == []
+    assert "user.password_link" not in actions(app)
+
+
+def test_a_link_stops_working_when_it_expires_or_the_password_changes(
+    app, client, make_user, mailbox, monkeypatch
+):
+    user = make_user("agent")
+    forgot(client, user.email)
+    link = mailbox.link_to(user.email)
+    assert client.get(link).status_code == 200
+    monkeypatch.setitem(accounts.PASSWORD_LINK_LIFETIME, "reset", timedelta(seconds=-1))
+    assert client.get(link).status_code == 410
+    monkeypatch.undo()
+    assert client.get(link).status_code == 200
+    with app.app_context():
+        accounts.change_password(db.session.get(User, user.id), "changed meanwhile", TEST_POLICY)
+        db.session.commit()
+    assert client.get(link).status_code == 410
+    assert client.get(link[:-3] + "xyz").status_code == 410  # not whole
+    assert 'href="/auth/forgot">Ask for a new link<' in client.get(link).text
+
+
+def test_the_admin_invites_a_cohort_and_a_refused_address_gets_its_password_shown(
+    app,
+    client,
+    admin,  # noqa: F811
+    mailbox,
+):
+    cohort = "email,role,name\nani@example.org,agent,Ani\nbounce@example.org,agent,Budi\n"
+    assert 'name="invite"' in client.get("/admin/users/import").text
+    response = post(client, "/admin/users/import", {"text": cohort, "invite": "y"})
+    assert response.status_code == 200
+    page = response.text
+    assert "1 invitation e-mailed" in page and "1 e-mail could not be sent" in page
+    assert "<td>ani@example.org</td>" in page and "e-mailed a link" in page
+    password = page.split("<td>bounce@example.org</td>")[1].split("data-secret>")[1].split("<")[0]
+    assert "ani@example.org," not in page and f"bounce@example.org,{password}" in page
+    (letter,) = mailbox.letters
+    assert letter["To"] == "ani@example.org" and "as agent" in letter.get_content()
+    assert "http://localhost/auth/login" in letter.get_content()
+    link = mailbox.link_to("ani@example.org")
+    invited = app.test_client()
+    assert choose(invited, link).status_code == 302
+    with app.app_context():
+        ani = accounts.find_user("ani@example.org")
+        assert not ani.password_must_change  # chosen, not generated
+        assert accounts.authenticate("ani@example.org", NEW, TEST_POLICY) == ani
+        budi = accounts.find_user("bounce@example.org")
+        assert accounts.authenticate(budi.email, password, TEST_POLICY) == budi
+
+
+def test_without_invitations_every_password_is_shown_and_nothing_is_sent(
+    client,
+    admin,  # noqa: F811
+    mailbox,
+):
+    page = post(client, "/admin/users/import", {"text": "email,role\nani@example.org,agent\n"}).text
+    assert "data-secret>" in page and "invitation" not in page
+    assert mailbox.letters == []
+
+
+def test_a_mail_server_that_is_down_loses_no_account(app, client, admin, mailbox):  # noqa: F811
+    app.config["TRAINER_MAIL"] = dataclasses.replace(
+        app.config["TRAINER_MAIL"], port=Mailbox().port
+    )
+    page = post(
+        client,
+        "/admin/users/import",
+        {"text": "email,role\nani@example.org,agent\n", "invite": "y"},
+    ).text
+    assert "1 e-mail could not be sent" in page
+    password = page.split("data-secret>")[1].split("<")[0]
+    with app.app_context():
+        assert accounts.authenticate("ani@example.org", password, TEST_POLICY) is not None
+    # The forgotten-password page still answers the same; the log has why nothing came.
+    assert forgot(client, "ani@example.org").status_code == 302
+
+
+def test_without_a_mail_server_no_page_offers_to_email(app, client, make_user):
+    app.config["TRAINER_MAIL"] = None
+    assert "/auth/forgot" not in client.get("/auth/login").text
+    assert client.get("/auth/forgot").status_code == 404
+    login(client, make_user("admin"))
+    assert 'name="invite"' not in client.get("/admin/users/import").text
+
+
+def test_the_letters_are_in_the_readers_language(client, make_user, mailbox):
+    user = make_user("agent")
+    client.get("/auth/login?lang=id")
+    forgot(client, user.email)
+    (letter,) = mailbox.letters
+    assert "dalam satu jam" in letter.get_content()
+
+
+# --- the mail settings and the sender, without the app ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mail.example.org", ("mail.example.org", 25, "none", None, None)),
+        (
+            "smtp+starttls://me%40example.org:p%3Ass@mail.example.org",
+            ("mail.example.org", 587, "starttls", "me@example.org", "p:ss"),
+        ),
+        ("smtps://u:p@mail.example.org:2465", ("mail.example.org", 2465, "ssl", "u", "p")),
+    ],
+)
+def test_mail_settings_from_a_url(url, expected):
+    settings = MailSettings.from_url(url, "trainer@example.org")
+    assert (
+        settings.host,
+        settings.port,
+        settings.security,
+        settings.username,
+        settings.password,
+    ) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "sender", "message"),
+    [
+        ("http://mail.example.org", "t@example.org", "must start with smtp://"),
+        ("smtp://mail.example.org:99999", "t@example.org", "port must be a number"),
+        ("smtp://", "t@example.org", "names no server"),
+        ("smtp://mail.example.org", None, "sender must be an e-mail address"),
+    ],
+)
+def test_bad_mail_settings_are_refused_before_the_app_starts(tmp_path, url, sender, message):
+    with pytest.raises(MailError, match=message):
+        MailSettings.from_url(url, sender)
+    overrides = {"TRAINER_MAIL_URL": url, "TRAINER_MAIL_FROM": sender}
+    with pytest.raises(ConfigError, match="TRAINER_MAIL_URL"):
+        load(tmp_path, overrides)
+
+
+def test_send_reports_each_letter_not_sent_and_raises_nothing(mailbox):
+    settings = MailSettings.from_url(f"smtp://127.0.0.1:{mailbox.port}", SENDER)
+    letters = [Letter(f"{who}@example.org", "Hello", "Body text") for who in ("a", "bounce", "c")]
+    undelivered = send(settings, letters)
+    assert [u.letter.to for u in undelivered] == ["bounce@example.org"]
+    assert "550" in undelivered[0].reason
+    assert [m["To"] for m in mailbox.letters] == ["a@example.org", "c@example.org"]
+    assert mailbox.letters[0]["Message-ID"].endswith("@example.org>")
+    down = dataclasses.replace(settings, port=Mailbox().port, timeout=2)
+    assert [u.letter.to for u in send(down, letters)] == [letter.to for letter in letters]
+    assert send(down, []) == []
+
+
+def test_the_reset_page_is_for_the_link_only(client, make_user):
+    user = make_user("agent")
+    assert client.get("/auth/set-password/not-a-token").status_code == 410
+    assert login(client, user, PASSWORD).status_code == 302
+
+
+def test_the_letter_goes_once_the_answer_has_gone(client, make_user, mailbox):
+    user = make_user("agent")
+    data = {"email": user.email, "csrf_token": csrf_token(client, "/auth/forgot")}
+    response = client.post("/auth/forgot", data=data)
+    assert response.status_code == 302 and mailbox.letters == []
+    response.close()
+    assert [m["To"] for m in mailbox.letters] == [user.email]
+
+
+def test_an_admin_emails_a_link_and_the_old_password_works_until_it_is_used(
+    app,
+    client,
+    admin,  # noqa: F811
+    make_user,
+    mailbox,
+):
+    user = make_user("agent")
+    page = client.get(f"/admin/users/{user.id}").text
+    assert "E-mail a link" in page
+    response = post(client, f"/admin/users/{user.id}/password-link")
+    assert response.status_code == 302
+    assert f"was e-mailed to {user.email}" in client.get(response.headers["Location"]).text
+    link = mailbox.link_to(user.email)
+    with app.app_context():
+        assert accounts.authenticate(user.email, PASSWORD, TEST_POLICY) is not None
+    assert choose(app.test_client(), link).status_code == 302
+    with app.app_context():
+        assert accounts.authenticate(user.email, NEW, TEST_POLICY) is not None
+        db.session.get(User, user.id).active = False
+        db.session.commit()
+    assert "E-mail a link" not in client.get(f"/admin/users/{user.id}").text
+    post(client, f"/admin/users/{user.id}/password-link")
+    assert "a link would not work" in client.get(f"/admin/users/{user.id}").text
+    assert len(mailbox.letters) == 1
