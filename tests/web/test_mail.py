@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 
 from tests.web.conftest import PASSWORD, TEST_POLICY, csrf_token, login
 from tests.web.test_admin import actions, admin, post  # noqa: F401 (admin is a fixture)
+from tests.web.test_database import BOTH
 from trainer.config import ConfigError, load
 from trainer.extensions import db
 from trainer.mail import Letter, MailError, MailSettings, send
@@ -79,6 +80,7 @@ def choose(client, link: str, password: str = NEW, confirm: str | None = None):
     return client.post(link, data=data)
 
 
+@BOTH  # the account, its sessions and the audit entries in either database
 def test_a_forgotten_password_is_replaced_through_the_emailed_link_once(
     app, client, make_user, mailbox
 ):
@@ -144,6 +146,7 @@ def test_a_link_stops_working_when_it_expires_or_the_password_changes(
     assert 'href="/auth/forgot">Ask for a new link<' in client.get(link).text
 
 
+@BOTH  # the accounts are committed before the letters go
 def test_the_admin_invites_a_cohort_and_a_refused_address_gets_its_password_shown(
     app,
     client,
