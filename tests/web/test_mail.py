@@ -314,3 +314,35 @@ def test_an_admin_emails_a_link_and_the_old_password_works_until_it_is_used(
     post(client, f"/admin/users/{user.id}/password-link")
     assert "a link would not work" in client.get(f"/admin/users/{user.id}").text
     assert len(mailbox.letters) == 1
+
+
+def test_a_teams_agents_are_told_of_an_assignment_in_the_scenarios_language(
+    app, client, make_user, mailbox
+):
+    ani = make_user("agent", team="Timur")
+    gone = make_user("agent", team="Timur")
+    make_user("agent", team="Barat")
+    trainer = make_user("trainer")
+    with app.app_context():
+        db.session.get(User, gone.id).active = False
+        db.session.commit()
+        team_id = db.session.get(User, ani.id).team_id
+    login(client, trainer)
+    data = {
+        "scenario": "paket-dagangan-rusak-ekspedisi",
+        "target": f"team:{team_id}",
+        "mode": "certification",
+        "due_at": "2030-01-31T17:00",
+        "max_attempts": "2",
+        "csrf_token": csrf_token(client, "/studio/assignments"),
+    }
+    response = client.post("/studio/assignments", data=data)
+    assert response.status_code == 302 and mailbox.letters == []  # sent after the answer
+    response.close()
+    (letter,) = mailbox.letters
+    assert letter["To"] == ani.email
+    assert letter["Subject"].startswith("Penugasan baru: ")
+    body = letter.get_content()
+    assert "sertifikasi" in body and "2030-01-31 17:00 UTC" in body and "2 percobaan" in body
+    assert "http://localhost/practice/assignments" in body
+    assert "1 agent is told by e-mail" in client.get("/studio/assignments").text

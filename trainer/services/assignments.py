@@ -78,6 +78,18 @@ def assign(
     return row
 
 
+def agents_of(assignment: Assignment) -> list[User]:
+    """The active agents an assignment is for: its agent, or its team's agents as it is now."""
+    query = select(User).where(
+        User.role == "agent", User.active.is_(True), User.erased_at.is_(None)
+    )
+    if assignment.team_id is not None:
+        query = query.where(User.team_id == assignment.team_id)
+    else:
+        query = query.where(User.id == assignment.user_id)
+    return list(db.session.scalars(query.order_by(User.id)))
+
+
 def assignments_for(user: User) -> list[AssignmentStatus]:
     """The agent's own and their team's assignments, soonest due first."""
     query = select(Assignment).where(

@@ -6,12 +6,13 @@ import logging
 from collections.abc import Sequence
 
 from flask import Response, current_app, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from trainer.mail import Letter, MailSettings, Undelivered, send
-from trainer.models import User
+from trainer.models import Assignment, ScenarioVersion, User
 from trainer.services import accounts, audit
-from trainer.web.terms import ROLE_NAMES
+from trainer.web.terms import PURPOSES, ROLE_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,31 @@ def password_letter(user: User, kind: str, actor: User | None) -> Letter:
             login=url_for("auth.login", _external=True),
         ),
     )
+
+
+def assignment_letter(user: User, assignment: Assignment, version: ScenarioVersion) -> Letter:
+    """An agent's notice of a new assignment, in the scenario's language (the language the
+    agent is trained to serve in; no other preference of theirs is stored)."""
+    with force_locale(version.language):
+        attempts = (
+            _("%(n)s attempts are allowed.", n=assignment.max_attempts)
+            if assignment.max_attempts
+            else ""
+        )
+        return Letter(
+            user.email,
+            _("New assignment: %(title)s", title=version.title),
+            _(
+                "Hello %(name)s,\n\nYou have a new scenario to play, as %(mode)s: %(title)s. "
+                "It is due by %(due)s UTC. %(attempts)s\n\nYour assignments: %(link)s\n",
+                name=user.name,
+                mode=PURPOSES[assignment.mode],
+                title=version.title,
+                due=assignment.due_at.strftime("%Y-%m-%d %H:%M"),
+                attempts=attempts,
+                link=url_for("practice.assignments", _external=True),
+            ),
+        )
 
 
 def send_letters(letters: Sequence[Letter]) -> list[Undelivered]:

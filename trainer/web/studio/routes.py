@@ -6,6 +6,7 @@ from datetime import UTC
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -18,6 +19,7 @@ from trainer.services.replies import MAX_REPLY_CHARS
 from trainer.services.scoring import ScoringUnavailable
 from trainer.vocabulary import DIMENSIONS
 from trainer.web.access import roles_required
+from trainer.web.letters import assignment_letter, mail_settings, send_after
 from trainer.web.params import whole_number
 from trainer.web.practice.forms import ActionForm
 from trainer.web.scorer import exemplar_report, provider, rubric
@@ -331,7 +333,7 @@ def assignment_list():
         kind, _sep, target_id = form.target.data.partition(":")
         target = db.session.get(User if kind == "user" else Team, int(target_id))
         try:
-            assignments.assign(
+            assignment = assignments.assign(
                 current_user,
                 form.scenario.data,
                 form.mode.data,
@@ -344,8 +346,22 @@ def assignment_list():
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash(_("Assigned."), "info")
-            return redirect(url_for("studio.assignment_list"))
+            response = redirect(url_for("studio.assignment_list"))
+            if mail_settings() is None:
+                flash(_("Assigned."), "info")
+                return response
+            version = scenarios.active_version(assignment.scenario_slug)
+            agents = assignments.agents_of(assignment)
+            flash(
+                ngettext(
+                    "Assigned; %(num)d agent is told by e-mail.",
+                    "Assigned; %(num)d agents are told by e-mail.",
+                    len(agents),
+                ),
+                "info",
+            )
+            letters = [assignment_letter(agent, assignment, version) for agent in agents]
+            return send_after(response, letters)
     query = select(Assignment).order_by(Assignment.due_at.desc())
     if current_user.team_id is not None:
         query = query.where(Assignment.trainer_id == current_user.id)
