@@ -142,6 +142,12 @@ def _mail(config: dict[str, Any]) -> None:
         )
     except MailError as exc:
         raise ConfigError(f"TRAINER_MAIL_URL / TRAINER_MAIL_FROM: {exc}") from None
+    mail = config["TRAINER_MAIL"]
+    if mail and mail.sends_password_in_clear and config["TRAINER_ENV"] == "production":
+        raise ConfigError(
+            "TRAINER_MAIL_URL would send the mail password unencrypted to "
+            f"{mail.host}: use smtp+starttls:// or smtps://"
+        )
 
 
 def check(config: Mapping[str, Any]) -> None:

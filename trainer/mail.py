@@ -35,6 +35,12 @@ class MailSettings:
     password: str | None = None
     timeout: float = TIMEOUT
 
+    @property
+    def sends_password_in_clear(self) -> bool:
+        """A login over a connection that is not encrypted, to another machine."""
+        local = self.host in ("localhost", "127.0.0.1", "::1")
+        return self.security == "none" and self.username is not None and not local
+
     @classmethod
     def from_url(cls, url: str, sender: str | None) -> MailSettings:
         """``smtp://host[:port]``, ``smtp+starttls://user:password@host[:port]`` or
@@ -92,7 +98,8 @@ def send(settings: MailSettings, letters: Sequence[Letter]) -> list[Undelivered]
         for letter in letters:
             try:
                 server.send_message(_message(settings, letter))
-            except (OSError, smtplib.SMTPException) as exc:
+            # ValueError: a header the message cannot carry (a line break in a subject).
+            except (OSError, smtplib.SMTPException, ValueError) as exc:
                 undelivered.append(Undelivered(letter, _reason(exc)))
     finally:
         # Every letter's fate is known by now; a failed goodbye changes none of them.

@@ -261,12 +261,26 @@ def test_bad_mail_settings_are_refused_before_the_app_starts(tmp_path, url, send
         load(tmp_path, overrides)
 
 
+def test_production_refuses_to_send_the_mail_password_in_clear(tmp_path):
+    production = {"TRAINER_ENV": "production", "SECRET_KEY": "s" * 40, "TRAINER_MAIL_FROM": SENDER}
+    with pytest.raises(ConfigError, match=r"unencrypted to mail\.example\.org"):
+        load(tmp_path, {**production, "TRAINER_MAIL_URL": "smtp://me:pw@mail.example.org"})
+    for url in (
+        "smtp+starttls://me:pw@mail.example.org",
+        "smtps://me:pw@mail.example.org",
+        "smtp://mail.example.org",  # no login: a relay that trusts this machine
+        "smtp://me:pw@localhost:1025",
+    ):
+        assert load(tmp_path, {**production, "TRAINER_MAIL_URL": url})["TRAINER_MAIL"]
+
+
 def test_send_reports_each_letter_not_sent_and_raises_nothing(mailbox):
     settings = MailSettings.from_url(f"smtp://127.0.0.1:{mailbox.port}", SENDER)
     letters = [Letter(f"{who}@example.org", "Hello", "Body text") for who in ("a", "bounce", "c")]
+    letters.insert(1, Letter("b@example.org", "Two\nlines", "A subject no header can carry"))
     undelivered = send(settings, letters)
-    assert [u.letter.to for u in undelivered] == ["bounce@example.org"]
-    assert "550" in undelivered[0].reason
+    assert [u.letter.to for u in undelivered] == ["b@example.org", "bounce@example.org"]
+    assert "linefeed" in undelivered[0].reason and "550" in undelivered[1].reason
     assert [m["To"] for m in mailbox.letters] == ["a@example.org", "c@example.org"]
     assert mailbox.letters[0]["Message-ID"].endswith("@example.org>")
     down = dataclasses.replace(settings, port=Mailbox().port, timeout=2)
