@@ -13,6 +13,8 @@ from trainer.models import Assignment, Attempt, ScenarioVersion, Team, User, utc
 from trainer.services import audit, practice, scenarios
 
 MODES = ("practice", "certification")
+#: The agents an assignment counts and tells: those who may log in, not erased.
+ACTIVE_AGENT = (User.role == "agent", User.active.is_(True), User.erased_at.is_(None))
 
 
 class AssignmentError(ValueError):
@@ -80,9 +82,7 @@ def assign(
 
 def agents_of(assignment: Assignment) -> list[User]:
     """The active agents an assignment is for: its agent, or its team's agents as it is now."""
-    query = select(User).where(
-        User.role == "agent", User.active.is_(True), User.erased_at.is_(None)
-    )
+    query = select(User).where(*ACTIVE_AGENT)
     if assignment.team_id is not None:
         query = query.where(User.team_id == assignment.team_id)
     else:
@@ -154,10 +154,7 @@ def progress(rows: Sequence[Assignment]) -> dict[int, AssignmentProgress]:
     active: set[int] = set()
     for user_id, team_id in db.session.execute(
         select(User.id, User.team_id).where(
-            or_(User.team_id.in_(team_ids), User.id.in_(user_ids)),
-            User.role == "agent",
-            User.active.is_(True),
-            User.erased_at.is_(None),
+            or_(User.team_id.in_(team_ids), User.id.in_(user_ids)), *ACTIVE_AGENT
         )
     ):
         members.setdefault(team_id, []).append(user_id)
