@@ -27,7 +27,7 @@ from trainer.extensions import csrf, db, login_manager
 from trainer.models import User
 from trainer.scoring.ladder import NextStep, next_step
 from trainer.services import accounts
-from trainer.web import terms
+from trainer.web import letters, terms
 from trainer.web.access import home_url
 from trainer.web.params import RowIdConverter, text_problem
 from trainer.web.scorer import rubric
@@ -75,6 +75,7 @@ def register(app: Flask) -> None:
     app.add_template_global(terms.scale_title)
     app.add_template_global(terms.level_descriptor)
     app.add_template_global(step_above)
+    app.add_template_global(letters.can_mail)
     app.add_template_global(verdict_step)
 
 

@@ -22,6 +22,11 @@ def mail_settings() -> MailSettings | None:
     return current_app.config.get("TRAINER_MAIL")
 
 
+def can_mail() -> bool:
+    """Whether pages may offer to e-mail (also a template global)."""
+    return mail_settings() is not None
+
+
 def password_letter(user: User, kind: str, actor: User | None) -> Letter:
     """A link to choose a password: ``reset`` for someone who forgot theirs, ``invitation`` for
     a new account. Recorded in the audit log (never the link)."""

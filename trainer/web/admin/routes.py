@@ -26,7 +26,7 @@ from trainer.web.admin.forms import (
     UserForm,
 )
 from trainer.web.auth.routes import password_policy
-from trainer.web.letters import mail_settings, password_letter, send_letters
+from trainer.web.letters import can_mail, password_letter, send_letters
 from trainer.web.params import whole_number
 from trainer.web.practice.forms import ActionForm
 from trainer.web.scorer import provider
@@ -176,13 +176,9 @@ def import_users():
                     for p in exc.problems
                 ]
             else:
-                return _imported(made, invite=form.invite.data and mail_settings() is not None)
+                return _imported(made, invite=form.invite.data and can_mail())
     status = 422 if problems or form.errors else 200
-    can_mail = mail_settings() is not None
-    page = render_template(
-        "admin/import_users.html", form=form, problems=problems, can_mail=can_mail
-    )
-    return page, status
+    return render_template("admin/import_users.html", form=form, problems=problems), status
 
 
 def _imported(made: list[tuple[User, str]], *, invite: bool):
@@ -237,7 +233,6 @@ def user(user_id: int):
         erase_form=EraseForm(formdata=None),
         action=ActionForm(),
         events=audit.events(subject=f"user:{user.id}", limit=20),
-        can_mail=mail_settings() is not None,
     ), (422 if form.errors else 200)
 
 
@@ -268,7 +263,7 @@ def email_password_link(user_id: int):
     """E-mail the user a link to choose a new password; the old one works until they do."""
     _checked()
     user = _user(user_id)
-    if mail_settings() is None:
+    if not can_mail():
         abort(404)
     if user.erased_at is not None or not user.active:
         flash(_("This account may not log in: a link would not work."), "error")

@@ -12,7 +12,7 @@ from trainer.services import accounts, audit
 from trainer.web.access import home_url
 from trainer.web.auth import bp
 from trainer.web.auth.forms import ForgotForm, LoginForm, NewPasswordForm, PasswordForm
-from trainer.web.letters import mail_settings, password_letter, send_after
+from trainer.web.letters import can_mail, password_letter, send_after
 
 
 def password_policy() -> accounts.PasswordPolicy:
@@ -50,13 +50,13 @@ def login():
         audit.record("user.login_failed", ip=request.remote_addr, email=form.email.data[:254])
         db.session.commit()
         flash(_("E-mail or password is wrong."), "error")
-    return render_template("auth/login.html", form=form, can_mail=mail_settings() is not None)
+    return render_template("auth/login.html", form=form)
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def forgot():
-    if mail_settings() is None:
+    if not can_mail():
         abort(404)
     form = ForgotForm()
     if form.validate_on_submit():
@@ -84,7 +84,7 @@ def forgot():
 def set_password(token: str):
     user = accounts.password_link_user(token, current_app.config["SECRET_KEY"])
     if user is None:
-        page = render_template("auth/link_expired.html", can_mail=mail_settings() is not None)
+        page = render_template("auth/link_expired.html")
         return page, 410
     form = NewPasswordForm()
     if form.validate_on_submit():

@@ -19,7 +19,7 @@ from trainer.services.replies import MAX_REPLY_CHARS
 from trainer.services.scoring import ScoringUnavailable
 from trainer.vocabulary import DIMENSIONS
 from trainer.web.access import roles_required
-from trainer.web.letters import assignment_letter, mail_settings, send_after
+from trainer.web.letters import assignment_letter, can_mail, send_after
 from trainer.web.params import whole_number
 from trainer.web.practice.forms import ActionForm
 from trainer.web.scorer import exemplar_report, provider, rubric
@@ -347,7 +347,7 @@ def assignment_list():
         else:
             db.session.commit()
             response = redirect(url_for("studio.assignment_list"))
-            if mail_settings() is None:
+            if not can_mail():
                 flash(_("Assigned."), "info")
                 return response
             version = scenarios.active_version(assignment.scenario_slug)
