@@ -12,6 +12,7 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import update
 
 from tests.web.conftest import PASSWORD, TEST_POLICY, csrf_token, login
 from tests.web.test_admin import actions, admin, post  # noqa: F401 (admin is a fixture)
@@ -19,7 +20,7 @@ from tests.web.test_database import BOTH
 from trainer.config import ConfigError, load
 from trainer.extensions import db
 from trainer.mail import Letter, MailError, MailSettings, send
-from trainer.models import User
+from trainer.models import AuditEvent, User, utcnow
 from trainer.services import accounts
 
 LINK = re.compile(r"http://localhost(/auth/set-password/[A-Za-z0-9_.-]+)")
@@ -144,6 +145,26 @@ def test_a_link_stops_working_when_it_expires_or_the_password_changes(
     assert client.get(link).status_code == 410
     assert client.get(link[:-3] + "xyz").status_code == 410  # not whole
     assert 'href="/auth/forgot">Ask for a new link<' in client.get(link).text
+
+
+@BOTH  # the count comes from the audit log, in either database
+def test_the_form_sends_one_account_a_few_letters_an_hour_and_answers_the_same_after(
+    app, client, make_user, mailbox
+):
+    user, other = make_user("agent"), make_user("agent")
+    for _ in range(4):
+        assert forgot(client, user.email).status_code == 302
+        assert f"If {user.email} has an account" in client.get("/auth/login").text
+    assert len(mailbox.to(user.email)) == 3
+    assert actions(app)[-4:] == ["user.password_link"] * 3 + ["user.password_link_withheld"]
+    forgot(client, other.email)  # another account is not held back
+    assert len(mailbox.to(other.email)) == 1
+    with app.app_context():  # an hour on, the form sends again
+        earlier = utcnow() - accounts.RESET_LETTER_WINDOW
+        db.session.execute(update(AuditEvent).values(at=earlier))
+        db.session.commit()
+    forgot(client, user.email)
+    assert len(mailbox.to(user.email)) == 4
 
 
 @BOTH  # the accounts are committed before the letters go

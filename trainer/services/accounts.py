@@ -29,6 +29,8 @@ SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
 #: How long a link to choose a password works, by why it was sent.
 PASSWORD_LINK_LIFETIME = {"reset": timedelta(hours=1), "invitation": timedelta(days=7)}
 PASSWORD_LINK_SALT = "trainer.password-link"
+#: The window in which an account is sent at most ``PASSWORD_RESET_LETTERS`` reset letters.
+RESET_LETTER_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,13 @@ def password_link_token(user: User, kind: str, secret_key: str) -> str:
     _refuse_erased(user)
     serializer = URLSafeTimedSerializer(secret_key, salt=PASSWORD_LINK_SALT)
     return serializer.dumps([user.id, kind, _password_mark(user)])
+
+
+def reset_letter_allowed(user: User, limit: int) -> bool:
+    """Whether another reset letter may go to ``user``: at most ``limit`` in RESET_LETTER_WINDOW,
+    so that the forgotten-password form, from however many addresses, cannot flood a mailbox."""
+    since = utcnow() - RESET_LETTER_WINDOW
+    return audit.count_since("user.password_link", f"user:{user.id}", since) < limit
 
 
 def password_link_user(token: str, secret_key: str) -> User | None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from trainer.extensions import db
@@ -31,6 +32,14 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def count_since(action: str, subject: str, since: datetime) -> int:
+    """How many ``action`` events on ``subject`` the log holds from ``since`` on."""
+    query = select(func.count()).where(
+        AuditEvent.action == action, AuditEvent.subject == subject, AuditEvent.at >= since
+    )
+    return db.session.scalar(query) or 0
 
 
 def events(

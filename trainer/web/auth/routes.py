@@ -63,7 +63,13 @@ def forgot():
         user = accounts.find_user(form.email.data)
         letters = []
         if user is not None and user.active and user.erased_at is None:
-            letters.append(password_letter(user, "reset", actor=None))
+            limit = current_app.config["PASSWORD_RESET_LETTERS"]
+            if accounts.reset_letter_allowed(user, limit):
+                letters.append(password_letter(user, "reset", actor=None))
+            else:
+                audit.record(
+                    "user.password_link_withheld", subject=f"user:{user.id}", ip=request.remote_addr
+                )
             db.session.commit()
         # The same answer, as fast, whether or not the address has an account: the page tells
         # nobody which addresses exist.
