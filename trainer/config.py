@@ -82,6 +82,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         #: and the sender's address; without them no e-mail is sent and admins hand out passwords.
         "TRAINER_MAIL_URL": None,
         "TRAINER_MAIL_FROM": None,
+        #: Seconds a page may spend sending letters (a cohort's invitations) before it shows the
+        #: passwords of those not sent instead: under a reverse proxy's timeout (nginx: 60).
+        "MAIL_SEND_SECONDS": 20,
         #: Letters with a password link one account may be sent in an hour before the
         #: forgotten-password form sends it no more (the page answers the same either way).
         "PASSWORD_RESET_LETTERS": 3,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -83,28 +84,49 @@ class Undelivered:
     reason: str
 
 
-def send(settings: MailSettings, letters: Sequence[Letter]) -> list[Undelivered]:
+def send(
+    settings: MailSettings, letters: Sequence[Letter], seconds: float | None = None
+) -> list[Undelivered]:
     """Send the letters on one connection; those not sent come back with the reason. Nothing is
-    raised: a mail server that is down must not undo the work that wrote the letters."""
+    raised: a mail server that is down must not undo the work that wrote the letters.
+
+    ``seconds`` bounds the whole run, so that a slow server cannot hold a page past a proxy's
+    timeout: the letters not begun by then come back as not sent. A lost connection (a timeout
+    leaves the conversation out of step) ends the run, and the rest come back with why."""
     if not letters:
         return []
+    deadline = None if seconds is None else time.monotonic() + seconds
     try:
         server = _connect(settings)
     except (OSError, smtplib.SMTPException) as exc:
         reason = f"the mail server {settings.host}:{settings.port} could not be used: {exc}"
         return [Undelivered(letter, reason) for letter in letters]
-    undelivered = []
+    undelivered: list[Undelivered] = []
+    lost = False
     try:
-        for letter in letters:
+        for i, letter in enumerate(letters):
+            if deadline is not None and time.monotonic() > deadline:
+                reason = f"not sent: sending stopped after {seconds:g} seconds"
+                undelivered.extend(Undelivered(rest, reason) for rest in letters[i:])
+                break
             try:
                 server.send_message(_message(settings, letter))
             # ValueError: a header the message cannot carry (a line break in a subject).
-            except (OSError, smtplib.SMTPException, ValueError) as exc:
+            except (OSError, ValueError) as exc:
+                if _connection_lost(exc):
+                    reason = f"the connection to the mail server was lost: {exc}"
+                    undelivered.extend(Undelivered(rest, reason) for rest in letters[i:])
+                    lost = True
+                    break
                 undelivered.append(Undelivered(letter, _reason(exc)))
     finally:
-        # Every letter's fate is known by now; a failed goodbye changes none of them.
-        with contextlib.suppress(OSError, smtplib.SMTPException):
-            server.quit()
+        # Every letter's fate is known by now; a failed goodbye changes none of them, and a
+        # lost connection gets none (a server that stopped answering would be waited for again).
+        if lost:
+            server.close()
+        else:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                server.quit()
     return undelivered
 
 
@@ -137,6 +159,14 @@ def _message(settings: MailSettings, letter: Letter) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=parseaddr(settings.sender)[1].rsplit("@", 1)[1])
     message.set_content(letter.body)
     return message
+
+
+def _connection_lost(exc: Exception) -> bool:
+    """A socket's error or a hang-up, after which the connection is no use; not a refusal of one
+    letter (SMTPException is an OSError too)."""
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
 
 
 def _reason(exc: Exception) -> str:

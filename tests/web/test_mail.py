@@ -3,6 +3,7 @@ SMTP server on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 import socket
@@ -33,6 +34,8 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.letters: list[EmailMessage] = []
+        #: Seconds the server takes over each letter (a slow or stuck server).
+        self.delay = 0.0
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port: int = s.getsockname()[1]
@@ -44,6 +47,7 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
         self.letters.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
@@ -65,8 +69,10 @@ def mailbox():
 
 
 @pytest.fixture
-def app_config(mailbox):
-    return {"TRAINER_MAIL_URL": f"smtp://127.0.0.1:{mailbox.port}", "TRAINER_MAIL_FROM": SENDER}
+def app_config(request, mailbox):
+    """The mailbox as the mail server, and what a test adds (``indirect`` parametrization)."""
+    mail = {"TRAINER_MAIL_URL": f"smtp://127.0.0.1:{mailbox.port}", "TRAINER_MAIL_FROM": SENDER}
+    return {**mail, **getattr(request, "param", {})}
 
 
 def forgot(client, email: str):
@@ -307,6 +313,42 @@ def test_send_reports_each_letter_not_sent_and_raises_nothing(mailbox):
     down = dataclasses.replace(settings, port=Mailbox().port, timeout=2)
     assert [u.letter.to for u in send(down, letters)] == [letter.to for letter in letters]
     assert send(down, []) == []
+
+
+def test_sending_stops_in_time_and_at_a_lost_connection(mailbox):
+    settings = MailSettings.from_url(f"smtp://127.0.0.1:{mailbox.port}", SENDER)
+    letters = [Letter(f"agent{i}@example.org", "Hello", "Body text") for i in range(8)]
+    mailbox.delay = 0.2
+    undelivered = send(settings, letters, seconds=0.5)
+    sent = [m["To"] for m in mailbox.letters]
+    assert 1 <= len(sent) < len(letters)
+    assert sent + [u.letter.to for u in undelivered] == [letter.to for letter in letters]
+    assert all(u.reason == "not sent: sending stopped after 0.5 seconds" for u in undelivered)
+    # A server that stops answering: the letter it holds and every later one come back at once,
+    # instead of each waiting out the timeout on a connection that is out of step.
+    mailbox.letters.clear()
+    mailbox.delay = 1.0
+    undelivered = send(dataclasses.replace(settings, timeout=0.2), letters)
+    assert [u.letter.to for u in undelivered] == [letter.to for letter in letters]
+    assert all("connection to the mail server was lost" in u.reason for u in undelivered)
+
+
+@pytest.mark.parametrize("app_config", [{"MAIL_SEND_SECONDS": 0.5}], indirect=True)
+def test_a_slow_mail_server_gets_the_invitations_it_can_and_the_page_shows_the_rest(
+    client,
+    admin,  # noqa: F811
+    mailbox,
+):
+    mailbox.delay = 0.2
+    cohort = "email,role,name\n" + "".join(f"agent{i}@example.org,agent,A{i}\n" for i in range(8))
+    page = post(client, "/admin/users/import", {"text": cohort, "invite": "y"}).text
+    emailed = {m["To"] for m in mailbox.letters}
+    assert 1 <= len(emailed) < 8
+    assert f"{8 - len(emailed)} e-mails could not be sent" in page
+    for i in range(8):
+        address = f"agent{i}@example.org"
+        password_shown = f"{address}," in page
+        assert password_shown == (address not in emailed)
 
 
 def test_the_reset_page_is_for_the_link_only(client, make_user):

@@ -88,8 +88,9 @@ def assignment_letter(user: User, assignment: Assignment, version: ScenarioVersi
 
 
 def send_letters(letters: Sequence[Letter]) -> list[Undelivered]:
-    """Send through the configured server; the letters not sent, each logged with why."""
-    return _send_logged(_configured(), letters)
+    """Send through the configured server while a page waits, for at most MAIL_SEND_SECONDS;
+    the letters not sent, each logged with why."""
+    return _send_logged(_configured(), letters, current_app.config["MAIL_SEND_SECONDS"])
 
 
 def send_after(response: Response, letters: Sequence[Letter]) -> Response:
@@ -107,8 +108,10 @@ def _configured() -> MailSettings:
     return settings
 
 
-def _send_logged(settings: MailSettings, letters: Sequence[Letter]) -> list[Undelivered]:
-    undelivered = send(settings, letters)
+def _send_logged(
+    settings: MailSettings, letters: Sequence[Letter], seconds: float | None = None
+) -> list[Undelivered]:
+    undelivered = send(settings, letters, seconds)
     for failure in undelivered:
         log.warning("e-mail to %s not sent: %s", failure.letter.to, failure.reason)
     return undelivered
