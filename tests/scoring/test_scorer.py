@@ -153,6 +153,23 @@ def test_off_context_reply_is_flagged_and_gets_no_solution_credit(scorer):
     assert alone.flag_probabilities["off_context"] == 0.0
 
 
+def test_off_context_is_not_raised_in_indonesian_where_the_model_cannot_judge_it(scorer):
+    # Out of fold, Indonesian off-context flags were right 1 time in 6 (model card config,
+    # off_context_abstains): the model abstains there, on topic (the first reply) or not (the
+    # second), rather than put an on-topic reply at level 0 by a guess.
+    assert scorer.off_context_abstains == ("id",)
+    message = "Internet saya mati sudah 3 hari, saya kerja dari rumah. Sudah telepon 4x!"
+    for reply in (
+        "Mohon maaf Bapak, internetnya mati tiga hari padahal Bapak kerja dari rumah. Teknisi "
+        "kami datang besok jam 9 pagi, dan saya telepon Bapak jam 8 untuk memastikan.",
+        "Mohon maaf Ibu, tagihan ganda di kartu kredit Ibu sudah kami batalkan.",
+    ):
+        result = scorer.score(reply, context=message)
+        assert "off_context" not in result.flags
+        assert result.flag_probabilities["off_context"] == 0.0
+        assert result.relevance is not None  # the message is still read by every other head
+
+
 @pytest.mark.parametrize(
     ("reply", "message"),
     [

@@ -10,6 +10,7 @@ from trainer.scoring.text import (
     MAX_REPLY_CHARS,
     ReplyError,
     check_reply,
+    judges_off_context,
     prepare,
     readable_context,
     sentence_key,
@@ -247,3 +248,23 @@ HOME_ID = "Internet saya mati dari kemarin."
 def test_a_message_in_the_other_language_is_not_read(reply, message, read):
     assert readable_context(reply, message) == (message if read else "")
     assert readable_context(reply, "") == ""
+
+
+@pytest.mark.parametrize(
+    ("reply", "message", "abstains", "judged"),
+    [
+        ("I've booked a technician for you.", HOME_EN, ("id",), True),
+        # Indonesian on either side: the model abstains there.
+        ("Saya sudah jadwalkan teknisi untuk Bapak.", HOME_ID, ("id",), False),
+        ("Ok, noted.", HOME_ID, ("id",), False),
+        ("Saya sudah jadwalkan teknisi untuk Bapak.", "Hi", ("id",), False),
+        # A model that abstains nowhere (older models) judges every pair with a message.
+        ("Saya sudah jadwalkan teknisi untuk Bapak.", HOME_ID, (), True),
+        # Without a message there is nothing to be off.
+        ("I've booked a technician for you.", "", (), False),
+    ],
+)
+def test_off_context_is_judged_only_against_a_message_and_outside_the_abstained_languages(
+    reply, message, abstains, judged
+):
+    assert judges_off_context(reply, message, abstains) is judged

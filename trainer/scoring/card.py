@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from trainer.language import LANGUAGE_NAMES
 from trainer.scoring.rubric import DIMENSIONS
 
 CARD_FILE = "model_card.json"
@@ -138,8 +139,15 @@ def render_model_card(card: dict[str, Any]) -> str:
         "  the lexical channel's words and on the Indonesian part of the corpus.",
         "- Injection is found by the rules in `rubrics/flags.yaml`; new phrasings need new rules.",
         "- Off-context is judged from how the reply relates to the message by two judges that",
-        "  must agree: it catches templates and answers from another sector, rarely a fluent",
+        "  must agree: it catches some templates and answers from another sector, rarely a fluent",
         "  answer to a near problem in the same sector (such a reply can keep its solution level).",
-        "",
     ]
+    abstains = card.get("config", {}).get("off_context_abstains")
+    if abstains:
+        lines += [
+            "- Off-context is never raised when reply or message is clearly in "
+            f"{', '.join(LANGUAGE_NAMES.get(code, code) for code in abstains)}:",
+            "  there the judges cannot tell topics apart, and the model abstains.",
+        ]
+    lines.append("")
     return "\n".join(lines)

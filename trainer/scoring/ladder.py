@@ -4,7 +4,8 @@ The rule, in words (also in the README):
 
 1. A learned flag is raised when its calibrated probability (for every flag but off-context
    stacked with the lexical head's verdict) is above 0.5; off-context only when there is a
-   customer's message (its probability is 0 without one). Injection is raised
+   customer's message and neither text is clearly in a language the model abstains in (the
+   model card's ``off_context_abstains``); its probability is 0 otherwise. Injection is raised
    by rule (and the injected sentences are not scored); truncated when the reply overflowed the
    encoder's window.
 2. A dimension's probability is its calibrated head probability (of the whole reply, or of its

@@ -29,6 +29,7 @@ from trainer.scoring.text import (
     PreparedReply,
     by_length,
     check_reply,
+    judges_off_context,
     prepare,
     readable_context,
 )
@@ -132,11 +133,11 @@ def run_heads(
     )
 
 
-def flag_probabilities(out: HeadOutputs, row: int, has_context: bool) -> dict[str, float]:
-    """The learned flags' probabilities for one row; without the customer's message nothing can
-    be off its context."""
+def flag_probabilities(out: HeadOutputs, row: int, judges_context: bool) -> dict[str, float]:
+    """The learned flags' probabilities for one row; off-context is 0 where it is not judged
+    (text.judges_off_context): without the customer's message nothing can be off its context."""
     return {
-        f: float(out.flags[f][row]) if has_context or f != "off_context" else 0.0
+        f: float(out.flags[f][row]) if judges_context or f != "off_context" else 0.0
         for f in LEARNED_FLAGS
     }
 
@@ -147,12 +148,12 @@ def judge_row(
     rule_flags: list[str],
     courtesy: bool,
     rubric: Rubric,
-    has_context: bool,
+    judges_context: bool,
 ) -> Judgement:
     return judge(
         {d: out.levels[d][row] for d in DIMENSIONS},
         {d: float(out.dimensions[d][row]) for d in DIMENSIONS},
-        flag_probabilities(out, row, has_context),
+        flag_probabilities(out, row, judges_context),
         rule_flags,
         courtesy,
         rubric,
@@ -171,6 +172,7 @@ class Scorer:
         model_version: str,
         sentence_max: bool = False,
         lexical: LexicalModel | None = None,
+        off_context_abstains: tuple[str, ...] = (),
     ) -> None:
         missing = {*DIMENSIONS, *LEARNED_FLAGS} - set(heads)
         if missing:
@@ -183,6 +185,8 @@ class Scorer:
         self.rubric_version = rubric.version
         #: Whether a dimension is as present as the reply's best sentence (the model's training).
         self.sentence_max = sentence_max
+        #: Languages in which the model does not raise off-context (text.judges_off_context).
+        self.off_context_abstains = off_context_abstains
         #: The lexical channel the model's calibration stacks with its heads, if it has one.
         self.lexical = lexical
         stacked = sorted(name for name, head in heads.items() if head.stacked)
@@ -253,13 +257,16 @@ class Scorer:
             if prep.empty or encoded is None:
                 results.append(self._nothing_to_score(prep))
                 continue
-            results.append(self._score_row(encoded, row, prep, context_vectors.get(ctx)))
+            results.append(self._score_row(encoded, row, prep, ctx, context_vectors.get(ctx)))
             row += 1
         return results
 
-    def _score_row(self, encoded, row: int, prep: PreparedReply, ctx) -> ScoreResult:
+    def _score_row(
+        self, encoded, row: int, prep: PreparedReply, context: str, ctx: np.ndarray | None
+    ) -> ScoreResult:
         vectors = reply_vectors(encoded, row, prep)
         has_context = ctx is not None
+        judged = has_context and judges_off_context(prep.text, context, self.off_context_abstains)
         x = self.featurizer(vectors.reply, ctx, reply_cues(prep, has_context))
         sentence_x = None
         if len(vectors.sentences):
@@ -277,7 +284,7 @@ class Scorer:
             rule_flags.append("injection")
         if prep.cut or bool(encoded.truncated[row]):
             rule_flags.append("truncated")
-        verdict = judge_row(out, 0, rule_flags, prep.courtesy, self.rubric, has_context)
+        verdict = judge_row(out, 0, rule_flags, prep.courtesy, self.rubric, judged)
         evidence = self._evidence(sentence_x, prep, verdict)
         relevance = float(vectors.reply @ ctx) if has_context else None
         return ScoreResult(
@@ -294,7 +301,7 @@ class Scorer:
             service_level=verdict.service_level,
             model_version=self.model_version,
             rubric_version=self.rubric_version,
-            flag_probabilities=flag_probabilities(out, 0, has_context),
+            flag_probabilities=flag_probabilities(out, 0, judged),
             relevance=relevance,
             ignored=list(prep.injected),
             vector=vectors.reply,
@@ -373,5 +380,6 @@ def read_model(directory: Path, encoder: Encoder | None = None) -> Scorer:
         rubric,
         card["model_version"],
         sentence_max=bool(card.get("config", {}).get("sentence_max", False)),
+        off_context_abstains=tuple(card.get("config", {}).get("off_context_abstains", ())),
         lexical=load_lexical(heads_path),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from trainer.authored import LONE_SURROGATE
@@ -199,6 +199,16 @@ def readable_context(reply: str, context: str) -> str:
         if replied and asked and replied != asked:
             return ""
     return context
+
+
+def judges_off_context(reply: str, context: str, abstains: Collection[str]) -> bool:
+    """Whether the off-context flag may be raised on this reply: only against a message, and not
+    when reply or message is clearly in a language the model abstains in (the model card's
+    ``off_context_abstains``), one where its relevance judges were measured to be wrong far more
+    often than right."""
+    if not context:
+        return False
+    return not abstains or not any(guess_language(t) in abstains for t in (reply, context))
 
 
 def by_length(texts: Iterable[str]) -> list[str]:
