@@ -26,6 +26,22 @@ def test_login_and_out(client, make_user):
     assert client.get("/practice/").status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("role", "home"),
+    [
+        ("agent", "/practice/"),
+        ("trainer", "/studio/"),
+        ("hr", "/reports/teams"),
+        ("admin", "/admin/"),
+    ],
+)
+def test_each_role_lands_on_the_page_of_its_work(client, make_user, role, home):
+    response = login(client, make_user(role))
+    assert response.headers["Location"] == home
+    assert client.get("/").headers["Location"] == home
+    assert client.get(home).status_code == 200
+
+
 def test_wrong_password_is_refused_and_audited(app, client, make_user):
     user = make_user("agent")
     response = login(client, user, password="not the password")

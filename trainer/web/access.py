@@ -29,6 +29,15 @@ def roles_required(*roles: str) -> Callable:
     return decorate
 
 
+#: Where each role lands after logging in: the page of its daily work.
+HOME = {
+    "agent": "practice.index",
+    "trainer": "studio.index",
+    "hr": "reports.team",
+    "admin": "admin.users",
+}
+
+
 def home_url(user: User) -> str:
-    """Where a user lands after logging in: admins on administration, everyone else on practice."""
-    return url_for("admin.users" if user.role == "admin" else "practice.index")
+    """Where a user lands after logging in (and at ``/``)."""
+    return url_for(HOME[user.role])
