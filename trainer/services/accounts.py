@@ -29,7 +29,8 @@ SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
 #: How long a link to choose a password works, by why it was sent.
 PASSWORD_LINK_LIFETIME = {"reset": timedelta(hours=1), "invitation": timedelta(days=7)}
 PASSWORD_LINK_SALT = "trainer.password-link"
-#: The window in which an account is sent at most ``PASSWORD_RESET_LETTERS`` reset letters.
+#: The window in which the forgotten-password form sends an account at most
+#: ``PASSWORD_RESET_LETTERS`` letters with a password link (counting those sent otherwise too).
 RESET_LETTER_WINDOW = timedelta(hours=1)
 
 
@@ -204,8 +205,9 @@ def password_link_token(user: User, kind: str, secret_key: str) -> str:
 
 
 def reset_letter_allowed(user: User, limit: int) -> bool:
-    """Whether another reset letter may go to ``user``: at most ``limit`` in RESET_LETTER_WINDOW,
-    so that the forgotten-password form, from however many addresses, cannot flood a mailbox."""
+    """Whether another reset letter may go to ``user``: not when ``limit`` letters with a password
+    link (of any kind) went in the last RESET_LETTER_WINDOW, so that the forgotten-password form,
+    asked from however many addresses, cannot flood a mailbox."""
     since = utcnow() - RESET_LETTER_WINDOW
     return audit.count_since("user.password_link", f"user:{user.id}", since) < limit
 
