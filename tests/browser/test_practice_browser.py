@@ -29,6 +29,8 @@ def check_mood(page) -> int:
     assert value == int(value), value
     mood = int(value)
     assert normalise(page.inner_text("#mood-value")) == f"{mood}/10"
+    word = "angry" if mood >= 7 else "tense" if mood >= 4 else "calm"
+    assert page.inner_text("#mood-word") == word
     last = page.locator("li.turn.customer").last.get_attribute("data-mood")
     assert last == str(mood), (last, mood)
     return mood

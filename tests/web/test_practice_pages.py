@@ -11,6 +11,7 @@ from tests.web.test_database import BOTH
 from trainer.extensions import db
 from trainer.models import Attempt, Turn
 from trainer.web.practice import routes as practice_routes
+from trainer.web.terms import mood_word
 
 GOOD = "Great reply. I am so sorry; I will send a technician today and call you at five."
 SLUG = "telco-outage-home-office"
@@ -93,8 +94,21 @@ def test_javascript_submit_gets_json_with_the_new_turns(client, agent):
     body = response.json
     assert 'class="turn agent"' in body["html"] and 'class="turn customer"' in body["html"]
     assert 0 <= body["mood"] <= 10
+    assert body["mood_word"] == mood_word(body["mood"])
+    assert f"{body['mood']}/10 · {body['mood_word']}</span>" in body["html"]
     assert body["done"] is False and body["summary"] is None
     assert re.fullmatch(r"[0-9a-f]{32}", body["key"])
+
+
+@pytest.mark.parametrize(
+    ("mood", "word"),
+    [(0, "calm"), (3, "calm"), (4, "tense"), (6, "tense"), (7, "angry"), (10, "angry")],
+)
+def test_the_mood_is_said_in_a_word_so_that_zero_reads_as_calm(app, mood, word):
+    with app.test_request_context():
+        assert mood_word(mood) == word
+    with app.test_request_context(headers={"Accept-Language": "id"}):
+        assert mood_word(mood) == {"calm": "tenang", "tense": "tegang", "angry": "marah"}[word]
 
 
 def test_a_bad_reply_keeps_the_text_and_says_why(app, client, agent):

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from trainer import language
+from trainer.core.simulator import mood_band
 from trainer.vocabulary import SERVICE_LEVELS
 from trainer.web.scorer import rubric
 
@@ -32,6 +33,15 @@ ROLE_NAMES = {
 DISPUTE_STATUSES = {"open": _l("open"), "accepted": _l("accepted"), "rejected": _l("rejected")}
 #: The service ladder's names (marked for the catalogue in trainer.vocabulary).
 SERVICE_LEVEL_NAMES = {level: _l(name) for level, name in SERVICE_LEVELS.items()}
+
+
+#: How the customer feels, by the simulator's mood band (7-10, 4-6, 0-3; studio's preview too).
+MOOD_WORDS = {"high": _l("angry"), "mid": _l("tense"), "low": _l("calm")}
+
+
+def mood_word(mood: int) -> str:
+    """The customer's mood in a word, so that "0/10" reads as calm, not as the worst."""
+    return str(MOOD_WORDS[mood_band(mood)])
 
 
 def scale_title(name: str) -> str:

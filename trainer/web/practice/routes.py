@@ -31,6 +31,7 @@ from trainer.web.params import whole_number
 from trainer.web.practice import bp
 from trainer.web.practice.forms import ActionForm, DisputeForm, ReplyForm, new_key
 from trainer.web.scorer import kit, rubric
+from trainer.web.terms import mood_word
 
 #: Attempts on one page of a player's history.
 HISTORY_PAGE = 50
@@ -207,6 +208,7 @@ def reply(attempt_id: int):
             if attempt.status == "done"
             else None,
             mood=attempt.mood,
+            mood_word=mood_word(attempt.mood),
             done=attempt.status == "done",
             key=new_key(),
             response=submitted.response,

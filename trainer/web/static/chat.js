@@ -15,9 +15,10 @@
     sending.hidden = !on;
   }
 
-  function setMood(mood) {
+  function setMood(mood, word) {
     document.getElementById("mood-meter").value = mood;
     document.getElementById("mood-value").textContent = mood + "/10";
+    document.getElementById("mood-word").textContent = word;
     document.getElementById("mood").dataset.mood = mood;
   }
 
@@ -56,7 +57,7 @@
     conversation.querySelectorAll("details.feedback[open]").forEach(function (d, i, all) {
       if (i < all.length - 1) d.open = false;
     });
-    setMood(body.mood);
+    setMood(body.mood, body.mood_word);
     textarea.value = "";
     form.querySelector("input[name=key]").value = body.key;
     if (body.done) {
