@@ -73,6 +73,21 @@ def test_evidence_is_sentences_of_the_reply(scorer):
     assert all(s in with_emoji for s in quotes)
 
 
+def test_a_dimension_only_the_whole_reply_shows_quotes_no_sentence(scorer):
+    # Each sentence alone falls short; quoting the likeliest would point at one that does not
+    # show it. A reply of one sentence is that sentence.
+    whole = scorer.score(
+        "Right. Three days, four calls, lost work. A technician is booked for tomorrow at 9 and "
+        "I'll call you at 8.",
+        context=OUTAGE,
+    )
+    assert whole.dimensions["validation"].present and whole.dimensions["validation"].evidence == []
+    assert whole.dimensions["solution"].evidence  # carried by a sentence of its own
+    sentence = "I'm so sorry, three days without a line must be exhausting."
+    one = scorer.score(sentence, context=OUTAGE)
+    assert one.dimensions["empathy"].present and one.dimensions["empathy"].evidence == [sentence]
+
+
 def test_validating_reply_outscores_a_dismissive_one(scorer):
     good = scorer.score(VALIDATING, context=OUTAGE)
     bad = scorer.score(DISMISSIVE, context=OUTAGE)

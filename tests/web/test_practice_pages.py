@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import render_template_string
 
 from tests.web.conftest import csrf_token
 from tests.web.test_database import BOTH
@@ -325,3 +326,17 @@ def test_starting_over_ends_the_open_conversation(app, client, agent):
         in client.get(f"/practice/scenarios/{SLUG}").text
     )
     assert "<td>abandoned</td>" in client.get("/practice/history").text
+
+
+@pytest.mark.parametrize(
+    ("level", "evidence", "note"), [(2, [], True), (2, ["Sorry."], False), (1, [], False)]
+)
+def test_a_dimension_shown_by_the_whole_reply_says_so(app, level, evidence, note):
+    # The scorer quotes no sentence when none carries the dimension on its own.
+    macro = '{% import "_explained.html" as e %}{{ e.dimensions(fb) }}'
+    empathy = {"title": "Empathy", "level": level, "descriptor": "d", "evidence": evidence}
+    dims = {"empathy": empathy}
+    with app.test_request_context():
+        html = render_template_string(macro, fb={"dimensions": dims, "flags": []})
+    assert ("Shown by the reply as a whole" in html) is note
+    assert ("<mark>Sorry.</mark>" in html) is bool(evidence)

@@ -324,7 +324,9 @@ class Scorer:
     def _evidence(
         self, x: np.ndarray | None, prep: PreparedReply, verdict: Judgement
     ) -> dict[str, list[str]]:
-        """Per present dimension, the sentences (feature rows ``x``) whose own score carries it."""
+        """Per present dimension, the sentences (feature rows ``x``) whose own score carries it;
+        none when only the reply as a whole does (a sentence quoted then would be a guess), unless
+        the reply is that one sentence."""
         evidence: dict[str, list[str]] = {d: [] for d in DIMENSIONS}
         if x is None or not any(verdict.present.values()):
             return evidence
@@ -336,7 +338,9 @@ class Scorer:
                 continue
             p = self.heads[d].probability(x, lexical.get(d))
             ranked = sorted(range(len(p)), key=lambda i: (-p[i], i))
-            chosen = [i for i in ranked if p[i] >= PRESENT_THRESHOLD][:MAX_EVIDENCE] or ranked[:1]
+            chosen = [i for i in ranked if p[i] >= PRESENT_THRESHOLD][:MAX_EVIDENCE]
+            if not chosen and len(p) == 1:
+                chosen = [0]
             evidence[d] = [texts[i] for i in sorted(chosen)]
         return evidence
 
