@@ -36,6 +36,21 @@ def test_score_text_output(runner, scorer):
 
 
 @pytest.mark.slow
+def test_score_text_says_when_no_sentence_carries_a_dimension(runner, scorer):
+    reply = (
+        "Right. Three days, four calls, lost work. A technician is booked for tomorrow at 9 and "
+        "I'll call you at 8."
+    )
+    message = "My internet has been down for three days and nobody calls back!"
+    result = runner.invoke(cli, ["score", reply, "--context", message])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    validation = next(i for i, line in enumerate(lines) if line.strip().startswith("validation"))
+    assert "level 2" in lines[validation]
+    assert lines[validation + 1].strip().startswith("(shown by the reply as a whole")
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("reply", ["", "   ", "🙏🙏"])
 def test_score_bad_input_exits_2_with_a_message(runner, scorer, reply):
     result = runner.invoke(cli, ["score", reply])

@@ -59,6 +59,8 @@ def score(reply: str, context: str, as_json: bool) -> None:
         click.echo(f"  {name:<11} level {dim.level}  p={dim.probability:.2f}")
         for sentence in dim.evidence:
             click.echo(f"      > {sentence}")
+        if dim.present and not dim.evidence:
+            click.echo("      (shown by the reply as a whole, not by one sentence of it)")
     click.echo(f"  flags: {', '.join(result.flags) or 'none'}")
     if result.ignored:
         click.echo(f"  ignored (addressed to the scorer): {' '.join(result.ignored)}")
