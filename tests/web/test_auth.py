@@ -39,7 +39,10 @@ def test_each_role_lands_on_the_page_of_its_work(client, make_user, role, home):
     response = login(client, make_user(role))
     assert response.headers["Location"] == home
     assert client.get("/").headers["Location"] == home
-    assert client.get(home).status_code == 200
+    page = client.get(home)
+    assert page.status_code == 200
+    # Only those who play scenarios have a history of their own to open.
+    assert ('href="/practice/history"' in page.text) is (role in ("agent", "trainer"))
 
 
 def test_wrong_password_is_refused_and_audited(app, client, make_user):

@@ -27,6 +27,7 @@ from trainer.extensions import csrf, db, login_manager
 from trainer.models import User
 from trainer.scoring.ladder import NextStep, next_step
 from trainer.services import accounts
+from trainer.services.practice import PLAYERS
 from trainer.web import letters, terms
 from trainer.web.access import home_url
 from trainer.web.params import RowIdConverter, text_problem
@@ -73,6 +74,7 @@ def register(app: Flask) -> None:
     app.add_template_global(terms.DISPUTE_STATUSES, "dispute_statuses")
     app.add_template_global(terms.ROLE_NAMES, "role_names")
     app.add_template_global(terms.PURPOSES, "purposes")
+    app.add_template_global(PLAYERS, "players")
     app.add_template_global(terms.scale_title)
     app.add_template_global(terms.level_descriptor)
     app.add_template_global(step_above)
