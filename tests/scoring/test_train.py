@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from trainer.scoring.card import render_model_card
 from trainer.scoring.corpus import LabelledSetError, corpus_files
 from trainer.scoring.heads import OFF_CONTEXT_REPLY, load_heads
 from trainer.scoring.scorer import read_model
@@ -58,6 +59,7 @@ def test_training_is_deterministic_and_loadable(tmp_path, small_corpus, scorer):
         assert np.allclose(head.calibration, heads_b[name].calibration, atol=1e-4)
 
     card = json.loads((tmp_path / "a" / "model_card.json").read_text())
+    assert (tmp_path / "a" / "MODEL_CARD.md").read_text() == render_model_card(card)
     assert card["corpus"]["items"] == 180
     assert set(card["cross_validation"]["dimensions"]["empathy"]) == {"all", "en", "id"}
     assert card["data_sha256"] and card["encoder"]["weights_sha256"]

@@ -691,10 +691,12 @@ def _write_model(
             json.dumps(rubric.model_dump(mode="json"), indent=1, sort_keys=True) + "\n",
             encoding="utf-8",
         )
-        (tmp / CARD_FILE).write_text(
-            json.dumps(card, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        card_text = json.dumps(card, indent=1, sort_keys=True) + "\n"
+        (tmp / CARD_FILE).write_text(card_text, encoding="utf-8")
+        # Rendered from the written JSON, so the Markdown is a function of that file alone.
+        (tmp / "MODEL_CARD.md").write_text(
+            render_model_card(json.loads(card_text)), encoding="utf-8"
         )
-        (tmp / "MODEL_CARD.md").write_text(render_model_card(card), encoding="utf-8")
         output.mkdir(exist_ok=True)
         for path in tmp.iterdir():
             path.replace(output / path.name)
