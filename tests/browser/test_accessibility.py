@@ -7,6 +7,7 @@ to one, as a user would.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib.resources import files
 
@@ -75,14 +76,14 @@ def violations(page) -> list[str]:
     ]
 
 
-def log_in(context, live_server, role: str):
+def log_in(context, live_server, role: str, button: str = "Log in"):
     page = context.new_page()
     if role != "anonymous":
         email, password = live_server.accounts[role]
         page.goto("/auth/login")
         page.fill("input[name=email]", email)
         page.fill("input[name=password]", password)
-        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("button", name=button).click()
         page.wait_for_load_state()
         assert "/auth/login" not in page.url, f"{role} could not log in"
     return page
@@ -100,10 +101,10 @@ def visit(page, target) -> str:
     return target
 
 
-def play_one_reply(page):
+def play_one_reply(page, start: re.Pattern[str] = START_BUTTON):
     """The chat page as a trainee sees it: before the first reply, then with its feedback."""
     page.goto(f"/practice/scenarios/{SLUG}")
-    page.get_by_role("button", name=START_BUTTON).click()
+    page.get_by_role("button", name=start).click()
     page.wait_for_selector("#reply-form")
     yield page.url
     page.fill("textarea#reply", FLAT)
@@ -170,5 +171,63 @@ def test_a_reply_can_be_written_and_sent_with_the_keyboard_alone(browser, live_s
         assert page.evaluate("() => document.activeElement.id") == "reply"
         assert page.locator("#conversation[aria-live=polite] li.turn.agent").count() == 1
         assert page.get_attribute("#reply", "maxlength") == "10000"
+    finally:
+        context.close()
+
+
+#: The briefing's start button in Indonesian (START_BUTTON).
+START_BUTTON_ID = re.compile(r"^(Mulai percakapan|Mulai ulang)$")
+#: WCAG 2.1's reflow width (1.4.10): 1280 CSS pixels at 400% zoom, or a small phone.
+REFLOW_WIDTH = 320
+
+#: The outermost elements that stick out past the right edge of the page, not inside a region
+#: that scrolls on its own (a wide table may scroll sideways there: 1.4.10 allows it).
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  const scrollsAlone = el => {
+    for (let a = el.parentElement; a; a = a.parentElement) {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(a).overflowX)) return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const right = el.getBoundingClientRect().right;
+    if (right > width + 1 && el.parentElement.getBoundingClientRect().right <= width + 1
+        && !scrollsAlone(el)) {
+      out.push(el.outerHTML.slice(0, 90).replace(/\\s+/g, ' '));
+    }
+  }
+  return {wider: document.documentElement.scrollWidth > width, out: out.slice(0, 4)};
+}"""
+
+
+def overflow(page) -> list[str]:
+    found = page.evaluate(OVERFLOWING)
+    return found["out"] or (["the page scrolls sideways"] if found["wider"] else [])
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("role", list(PAGES))
+def test_pages_reflow_to_a_phone_width_without_sideways_scrolling(browser, live_server, role):
+    # Indonesian, whose words run longer than English ones, on a 320-pixel-wide screen.
+    context = browser.new_context(
+        base_url=live_server.base_url,
+        locale="id-ID",
+        viewport={"width": REFLOW_WIDTH, "height": 800},
+        extra_http_headers={"Accept-Language": "id"},
+    )
+    context.set_default_timeout(15_000)
+    try:
+        page = log_in(context, live_server, role, button="Masuk")
+        problems = []
+        for target in PAGES[role]:
+            path = visit(page, target)
+            problems += [f"{path}: {o}" for o in overflow(page)]
+        if role == "agent":  # the chat, with the feedback on a reply open
+            for path in play_one_reply(page, start=START_BUTTON_ID):
+                problems += [f"{path}: {o}" for o in overflow(page)]
+        assert not problems, "\n".join(problems)
     finally:
         context.close()
