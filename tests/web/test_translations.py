@@ -23,6 +23,7 @@ from babel.messages.pofile import read_po
 from tests.web.conftest import ROOT, login
 from trainer.scoring.rubric import load_rubric
 from trainer.vocabulary import DIMENSIONS, FLAGS
+from trainer.web.terms import sector_name
 
 TRANSLATIONS = ROOT / "trainer" / "translations"
 PO = TRANSLATIONS / "id" / "LC_MESSAGES" / "messages.po"
@@ -174,3 +175,16 @@ def test_roles_are_named_in_the_readers_language(app, client, logged_in, make_us
     assert "<td>agen</td>" in html and '<option value="hr" >HR</option>' in html
     # The option's value stays the stored role, as the API and the CSV give it.
     assert '<option value="trainer" >pelatih</option>' in html
+
+
+def test_sectors_are_named_in_the_readers_language(app, client, logged_in):
+    logged_in("agent")
+    html = client.get("/practice/?lang=id").text
+    assert '<span class="tag">perbankan</span>' in html
+    # The filter's value stays the sector as the scenario files spell it.
+    assert '<option value="banking" >perbankan</option>' in html
+    html = client.get("/practice/scenarios/kartu-atm-terblokir?lang=id").text
+    assert '<span class="tag">perbankan</span>' in html
+    with app.test_request_context("/?lang=id"):
+        # A sector no shipped scenario has is shown as its file spells it.
+        assert sector_name("pet_insurance") == "pet insurance"

@@ -67,6 +67,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(highlight)
     app.add_template_filter(duration)
     app.add_template_filter(terms.mood_word)
+    app.add_template_filter(terms.sector_name)
     app.add_template_global(terms.SERVICE_LEVEL_NAMES, "service_levels")
     app.add_template_global(terms.LANGUAGES, "languages")
     app.add_template_global(terms.LANGUAGE_NAMES, "language_names")

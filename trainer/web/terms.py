@@ -35,6 +35,34 @@ DISPUTE_STATUSES = {"open": _l("open"), "accepted": _l("accepted"), "rejected": 
 SERVICE_LEVEL_NAMES = {level: _l(name) for level, name in SERVICE_LEVELS.items()}
 
 
+#: The sectors of the shipped scenarios and the corpus, by name; a scenario file may name
+#: another (``[a-z_]`` only), which is then shown as it is spelled.
+SECTOR_NAMES = {
+    "airline": _l("airline"),
+    "automotive": _l("automotive"),
+    "banking": _l("banking"),
+    "ecommerce": _l("e-commerce"),
+    "education": _l("education"),
+    "ewallet": _l("e-wallet"),
+    "fintech": _l("fintech"),
+    "food_delivery": _l("food delivery"),
+    "government": _l("public services"),
+    "hospital": _l("hospital"),
+    "hotel": _l("hotel"),
+    "insurance": _l("insurance"),
+    "logistics": _l("logistics"),
+    "retail": _l("retail"),
+    "saas": _l("software (SaaS)"),
+    "telco": _l("telecoms"),
+    "utilities": _l("utilities"),
+}
+
+
+def sector_name(sector: str) -> str:
+    """A scenario's sector in the reader's language."""
+    return str(SECTOR_NAMES.get(sector, sector.replace("_", " ")))
+
+
 #: How the customer feels, by the simulator's mood band (7-10, 4-6, 0-3; studio's preview too).
 MOOD_WORDS = {"high": _l("angry"), "mid": _l("tense"), "low": _l("calm")}
 
