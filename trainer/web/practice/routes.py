@@ -31,7 +31,7 @@ from trainer.web.params import whole_number
 from trainer.web.practice import bp
 from trainer.web.practice.forms import ActionForm, DisputeForm, ReplyForm, new_key
 from trainer.web.scorer import kit, rubric
-from trainer.web.terms import mood_word
+from trainer.web.terms import mood_word, sector_name
 
 #: Attempts on one page of a player's history.
 HISTORY_PAGE = 50
@@ -99,7 +99,7 @@ def index():
         "practice/index.html",
         versions=versions,
         records=records,
-        sectors=scenarios.sectors(),
+        sectors=sorted(scenarios.sectors(), key=sector_name),  # as the reader reads them
         chosen={
             "language": language,
             "sector": sector,
