@@ -101,3 +101,21 @@ def test_a_trainer_tries_the_real_scorer_and_sees_the_injection_left_out(client,
     # Its exemplar check links each exemplar to a rewrite here.
     check = client.get("/studio/scenarios/telco-outage-home-office/versions/1/exemplars")
     assert check.status_code == 200 and "All 6 exemplars are sound." in check.get_data(as_text=True)
+
+
+def test_a_trainer_is_told_where_the_real_scorer_does_not_check_relevance(client, logged_in):
+    logged_in("trainer")
+    note = "In this language the scorer does not check whether the reply answers"
+    indonesian = score(
+        client,
+        "Paket Kakak sudah saya cek: kurir mengantar ulang besok sebelum jam 12 siang.",
+        "Kartu ATM saya terblokir, saya butuh uang untuk rumah sakit malam ini!",
+    )
+    assert note in indonesian.text
+    english = score(
+        client,
+        "I've checked your parcel: the courier redelivers tomorrow before noon.",
+        "My bank card is blocked and I need cash for the hospital tonight!",
+    )
+    assert note not in english.text
+    assert note not in score(client, "Kartu Ibu sudah saya buka blokirnya.").text  # no message
